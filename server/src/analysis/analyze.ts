@@ -1,0 +1,618 @@
+// The analysis of a `.net` file: resolves names, expands blocks and repeats, infers every layer's
+// shape, costs it, folds batch norms, scales by batch and dtype, and totals. Pure data in, data out:
+// `analyze(text, settings)` never throws for any input; every problem is a diagnostic with a range.
+import { parse } from '../syntax/parser';
+import type { Expr, Ident, OpCall, ParsedFile, Ref, Stmt } from '../syntax/ast';
+import type { Range } from '../syntax/lexer';
+import { AnalysisError, Env, evaluate, evalNumber, fmtValue, type Value } from './values';
+import { checkArg, findOp, formatShape, OP_NAMES, type Args, type Cost, type OpSpec } from './ops';
+import { add, elems, mul } from './exact';
+
+export type Dtype = 'fp32' | 'fp16' | 'bf16' | 'int8';
+export const DTYPE_BYTES: Record<Dtype, number> = { fp32: 4, fp16: 2, bf16: 2, int8: 1 };
+export type FlopsConvention = '2macs' | 'exact' | 'macs';
+
+export interface Settings {
+  batch: number;
+  dtype: Dtype;
+  /** values that replace top-level variables of the file (`--set alpha=0.5`) */
+  overrides?: Record<string, number>;
+}
+export const DEFAULT_SETTINGS: Settings = { batch: 1, dtype: 'fp32' };
+
+export type Severity = 'error' | 'warning' | 'info';
+export interface Diagnostic { range: Range; severity: Severity; code: string; message: string }
+
+export interface Figures {
+  params: number;
+  macs: number;
+  flops: Record<FlopsConvention, number>;
+  memoryBytes: number;
+  weightBytes: number;
+}
+
+export interface Layer extends Figures {
+  /** stable path name: `conv_3`, `layer1.0.conv_2`, `stem.bn` */
+  name: string;
+  op: string;
+  /** range of the op in the source (inside a block: in the block's body) */
+  range: Range;
+  /** range of the statement that produced it at the top level (a block use, a repeat, or the layer itself) */
+  useRange: Range;
+  inputs: string[];
+  outputShape: number[];
+  /** all outputs (several for `split`), per sample */
+  outputs: number[][];
+  trainingParams: number;
+  /** elements of the output feature maps, batch included */
+  activations: number;
+  /** the per-sample cost (batch 1) after folding */
+  cost: Cost;
+  /** a folded batch norm names the layer it folded into */
+  foldedInto: string | null;
+  /** a conv or linear layer that gained a bias from a folded batch norm */
+  biasFromBn: boolean;
+  /** block instance this layer belongs to, innermost first (`layer1.0`, `layer1`) */
+  groups: string[];
+}
+
+export interface Group extends Figures {
+  name: string;
+  /** block name, or `repeat` */
+  kind: string;
+  range: Range;
+  outputShape: number[];
+  layerCount: number;
+}
+
+export interface Variable { name: string; value: Value; range: Range; overridden: boolean }
+
+export interface Analysis {
+  settings: Settings;
+  inputs: { name: string; shape: number[]; range: Range }[];
+  layers: Layer[];
+  groups: Group[];
+  variables: Variable[];
+  diagnostics: Diagnostic[];
+  totals: Figures & { trainingParams: number; activations: number };
+  syntax: ParsedFile;
+}
+
+export const LIMITS = { repeat: 10_000, layers: 200_000, depth: 64 };
+
+// ---- scopes and bindings
+interface Binding {
+  outputs: number[][] | null; // null: broken (an error upstream)
+  layer: number; // index into layers, -1 for a network input
+  range: Range;
+  brokenAt?: Range; // where the error that broke it sits
+}
+
+class Scope {
+  readonly names = new Map<string, Binding>();
+  readonly counters = new Map<string, number>();
+  prev: Binding | null = null;
+  constructor(readonly prefix: string, readonly env: Env, readonly parent: Scope | null, readonly statements: Stmt[]) {}
+  lookup(name: string): Binding | undefined { return this.names.get(name) ?? this.parent?.lookup(name); }
+  ordinal(key: string): number { const n = (this.counters.get(key) ?? 0) + 1; this.counters.set(key, n); return n; }
+}
+
+interface LayerRec {
+  layer: Omit<Layer, keyof Figures | 'activations'>;
+  spec: OpSpec;
+  inputIdx: number[];
+  hasBias: boolean;
+  pad0: boolean;
+}
+
+const rangeOfExpr = (e: Expr) => e.range;
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++)
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+  return d[a.length][b.length];
+}
+
+function suggest(word: string, candidates: Iterable<string>): string {
+  let best = '';
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const dist = editDistance(word, c);
+    if (dist < bestD) { best = c; bestD = dist; }
+  }
+  return bestD <= Math.max(1, Math.floor(word.length / 3)) ? ` (did you mean \`${best}\`?)` : '';
+}
+
+export function analyze(text: string, settings: Settings = DEFAULT_SETTINGS): Analysis {
+  return new Evaluator(parse(text), settings).run();
+}
+
+class Evaluator {
+  private readonly recs: LayerRec[] = [];
+  private readonly groups: { name: string; kind: string; range: Range; start: number; end: number; output: number[] | null }[] = [];
+  private readonly diagnostics: Diagnostic[] = [];
+  private readonly blocks = new Map<string, Extract<Stmt, { kind: 'block' }>>();
+  private readonly inputs: Analysis['inputs'] = [];
+  private readonly variables: Variable[] = [];
+  private readonly active: string[] = []; // blocks being expanded, for recursion and depth checks
+  private readonly groupStack: string[] = [];
+  private useRange: Range | null = null;
+  private readonly noted = new Set<string>();
+  private limitHit = false;
+
+  constructor(private readonly file: ParsedFile, private readonly settings: Settings) {}
+
+  run(): Analysis {
+    for (const d of this.file.diagnostics) this.diagnostics.push({ ...d, severity: 'error' });
+    const env = new Env(null);
+    const root = new Scope('', env, null, this.file.statements);
+    for (const s of this.file.statements) {
+      if (s.kind === 'block') {
+        if (this.blocks.has(s.name.text) || findOp(s.name.text))
+          this.error(s.name.range, 'duplicate-name', findOp(s.name.text) ? `\`${s.name.text}\` is a layer kind; a block cannot take its name` : `block \`${s.name.text}\` is defined twice`);
+        else this.blocks.set(s.name.text, s);
+      }
+      if (s.kind === 'def') env.setFn(s.name.text, { params: s.params, body: s.body, env });
+    }
+    this.statements(root);
+    for (const name of Object.keys(this.settings.overrides ?? {})) {
+      if (!this.variables.some((v) => v.name === name)) {
+        this.diagnostics.push({ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 'error', code: 'unknown-variable', message: `\`${name}\` is set from outside, but the file has no top-level variable \`${name}\`` });
+      }
+    }
+    this.foldBatchNorms();
+    return this.finish();
+  }
+
+  // ---- diagnostics
+  private error(range: Range, code: string, message: string, severity: Severity = 'error') {
+    const key = `${range.start.line}:${range.start.character}:${code}:${message}`;
+    if (this.noted.has(key)) return; // a block used many times reports its error once
+    this.noted.add(key);
+    this.diagnostics.push({ range, severity, code, message });
+  }
+  private fail(e: unknown, fallback: Range): Range {
+    if (!(e instanceof AnalysisError)) throw e;
+    const range = e.range ?? fallback;
+    this.error(range, e.code, e.message);
+    return range;
+  }
+
+  // ---- statements
+  private statements(scope: Scope) {
+    for (const s of scope.statements) this.statement(s, scope);
+  }
+
+  private statement(s: Stmt, scope: Scope) {
+    if (this.limitHit) return;
+    const top = scope.parent === null && this.active.length === 0;
+    if (top) this.useRange = s.range;
+    try {
+      switch (s.kind) {
+        case 'var': {
+          const override = top ? this.settings.overrides?.[s.name.text] : undefined;
+          const value = override ?? evaluate(s.value, scope.env);
+          if (typeof value === 'string') throw new AnalysisError('unknown-name', `unknown name \`${value}\``, s.value.range);
+          scope.env.setVar(s.name.text, value);
+          if (top) this.variables.push({ name: s.name.text, value, range: s.range, overridden: override !== undefined });
+          return;
+        }
+        case 'def':
+          if (!top) scope.env.setFn(s.name.text, { params: s.params, body: s.body, env: scope.env });
+          return;
+        case 'block':
+          if (!top) this.error(s.name.range, 'nested-block', 'blocks are defined at the top level of the file');
+          return;
+        case 'input': return this.input(s, scope);
+        case 'layer': return this.layerStmt(s, scope);
+        case 'repeat': return this.repeat(s, scope);
+        case 'when':
+          if (evalNumber(s.cond, scope.env) !== 0) this.statement(s.body, scope);
+          return;
+      }
+    } catch (e) {
+      const at = this.fail(e, s.range);
+      if (s.kind === 'layer' || s.kind === 'repeat' || s.kind === 'input') {
+        const broken: Binding = { outputs: null, layer: -1, range: s.range, brokenAt: at };
+        scope.prev = broken;
+        if (s.name) this.bind(scope, s.name, broken);
+      }
+    }
+  }
+
+  private bind(scope: Scope, name: Ident | string, b: Binding) {
+    const text = typeof name === 'string' ? name : name.text;
+    if (scope.names.has(text) && typeof name !== 'string') {
+      this.error(name.range, 'duplicate-name', `\`${text}\` is already defined in this scope`);
+    }
+    scope.names.set(text, b);
+  }
+
+  private input(s: Extract<Stmt, { kind: 'input' }>, scope: Scope) {
+    const v = evaluate(s.shape, scope.env);
+    if (typeof v === 'string') throw new AnalysisError('unknown-name', `unknown name \`${v}\``, s.shape.range);
+    const shape = Array.isArray(v) ? v : [v];
+    if (shape.some((d) => !Number.isSafeInteger(d) || d <= 0))
+      throw new AnalysisError('bad-shape', `an input shape is made of positive whole numbers, got ${fmtValue(shape)}`, s.shape.range);
+    const name = s.name?.text ?? 'input';
+    this.inputs.push({ name, shape, range: s.range });
+    const b: Binding = { outputs: [shape], layer: -1, range: s.range };
+    this.bind(scope, s.name ?? name, b);
+    scope.prev = b;
+  }
+
+  private resolve(ref: Ref, scope: Scope): Binding {
+    const b = scope.lookup(ref.name);
+    if (!b) {
+      const later = this.definedLater(ref, scope);
+      if (later) throw later;
+      const names = [...this.visibleNames(scope)];
+      throw new AnalysisError('unknown-name', `unknown layer \`${ref.name}\`${suggest(ref.name, names)}`, ref.range);
+    }
+    if (b.outputs && ref.index !== null && ref.index >= b.outputs.length)
+      throw new AnalysisError('bad-value', `\`${ref.name}\` has ${b.outputs.length} output(s); [${ref.index}] is out of range`, ref.range);
+    return b;
+  }
+
+  private *visibleNames(scope: Scope | null): Generator<string> {
+    for (; scope; scope = scope.parent) yield* scope.names.keys();
+  }
+
+  /** A reference to a name defined further down: a cycle if that layer depends back on this one. */
+  private definedLater(ref: Ref, scope: Scope): AnalysisError | null {
+    const stmts = scope.statements;
+    const nameOf = (s: Stmt) => (s.kind === 'layer' || s.kind === 'repeat' || s.kind === 'input' ? s.name?.text ?? null : null);
+    const target = stmts.findIndex((s) => nameOf(s) === ref.name);
+    const here = stmts.findIndex((s) => s.range.start.line === ref.range.start.line && s.range.start.character <= ref.range.start.character && (s.range.end.line > ref.range.end.line || s.range.end.character >= ref.range.end.character));
+    if (target < 0 || here < 0) return null;
+    // dependencies of statement i: its `from` names, or the statement above it
+    const deps = (i: number): number[] => {
+      const s = stmts[i];
+      if (s.kind === 'layer' && s.from) return s.from.map((r) => stmts.findIndex((t) => nameOf(t) === r.name)).filter((j) => j >= 0);
+      return i > 0 ? [i - 1] : [];
+    };
+    const path: number[] = [];
+    const seen = new Set<number>();
+    const reaches = (i: number): boolean => {
+      if (i === here) return true;
+      if (seen.has(i)) return false;
+      seen.add(i);
+      path.push(i);
+      if (deps(i).some(reaches)) return true;
+      path.pop();
+      return false;
+    };
+    const label = (i: number) => nameOf(stmts[i]) ?? `line ${stmts[i].range.start.line + 1}`;
+    if (reaches(target)) {
+      const cycle = [here, ...path, here].map(label).join(' -> ');
+      return new AnalysisError('cycle', `\`${ref.name}\` is defined below and depends on this layer: a cycle (${cycle} reads ...)`, ref.range);
+    }
+    return new AnalysisError('forward-reference', `\`${ref.name}\` is defined further down (line ${stmts[target].range.start.line + 1}); a layer reads only layers above it`, ref.range);
+  }
+
+  private layerStmt(s: Extract<Stmt, { kind: 'layer' }>, scope: Scope) {
+    let ins: Binding[];
+    if (s.from) ins = s.from.map((r) => this.pick(this.resolve(r, scope), r.index));
+    else if (scope.prev) ins = [this.pick(scope.prev, null)];
+    else throw new AnalysisError('no-input', 'no input above this layer: declare one first (`input image: 3 x 224 x 224`) or name it with `from`', s.ops[0].op.range);
+    const broken = ins.find((b) => !b.outputs);
+    if (broken) {
+      const key = `skip:${broken.brokenAt?.start.line}:${broken.brokenAt?.start.character}`;
+      if (broken.brokenAt && !this.noted.has(key)) {
+        this.noted.add(key);
+        this.error(s.range, 'skipped', `not analysed: its input has an error on line ${broken.brokenAt.start.line + 1}`, 'info');
+      }
+      const b: Binding = { outputs: null, layer: -1, range: s.range, brokenAt: broken.brokenAt };
+      if (s.name) this.bind(scope, s.name, b);
+      scope.prev = b;
+      return;
+    }
+    let current = ins;
+    let last: Binding | null = null;
+    s.ops.forEach((call, i) => {
+      const isLast = i === s.ops.length - 1;
+      const explicit = s.name && isLast ? s.name : null;
+      const subName = s.name && !isLast ? `${s.name.text}.${call.op.text}` : null;
+      const bnFollows = findOp(s.ops[i + 1]?.op.text ?? '')?.name === 'bn';
+      const b = this.blocks.has(call.op.text)
+        ? this.blockUse(call, current[0], scope, explicit?.text ?? subName, current.length, s)
+        : this.layer(call, current, scope, explicit?.text ?? subName, bnFollows);
+      if (explicit) this.bind(scope, explicit, b);
+      else if (subName) this.bind(scope, subName, b);
+      current = [this.pick(b, null)];
+      last = b;
+    });
+    const out = last as Binding | null;
+    if (s.expect && out?.outputs) {
+      const v = evaluate(s.expect, scope.env);
+      if (typeof v === 'string') throw new AnalysisError('unknown-name', `unknown name \`${v}\``, s.expect.range);
+      const want = Array.isArray(v) ? v : [v];
+      const got = out.outputs[0];
+      if (want.length !== got.length || want.some((d, i) => d !== got[i]))
+        this.error(s.expect.range, 'shape-assertion', `expected ${formatShape(want)}, but the output is ${formatShape(got)}`);
+    }
+    scope.prev = out;
+  }
+
+  /** The binding of one output (`parts[1]`); the chain reads output 0. */
+  private pick(b: Binding, index: number | null): Binding {
+    if (!b.outputs || b.outputs.length === 1) return b;
+    return { ...b, outputs: [b.outputs[index ?? 0]] };
+  }
+
+  private layer(call: OpCall, ins: Binding[], scope: Scope, name: string | null, bnFollows: boolean): Binding {
+    const spec = findOp(call.op.text);
+    if (!spec) {
+      const known = [...OP_NAMES, ...this.blocks.keys()];
+      throw new AnalysisError('unknown-op', `unknown layer kind \`${call.op.text}\`${suggest(call.op.text, known)}`, call.op.range);
+    }
+    if (spec.inputs === 1 && ins.length !== 1)
+      throw new AnalysisError('bad-inputs', `${spec.name} takes one input, got ${ins.length}`, call.range);
+    if (spec.inputs === 2 && ins.length < 2)
+      throw new AnalysisError('bad-inputs', `${spec.name} takes two or more inputs: name them with \`from a, b\``, call.range);
+    const args = this.args(call, spec, scope.env, bnFollows);
+    if (this.recs.length >= LIMITS.layers) {
+      this.limitHit = true;
+      throw new AnalysisError('limit', `more than ${LIMITS.layers.toLocaleString('en-US')} layers; the rest of the file is not analysed`, call.range);
+    }
+    let cost: Cost;
+    try {
+      cost = spec.apply(args, ins.map((b) => b.outputs![0]));
+    } catch (e) {
+      if (e instanceof AnalysisError && !e.range) throw new AnalysisError(e.code, e.message, call.range);
+      throw e;
+    }
+    for (const o of cost.outputs) {
+      if (o.some((d) => !Number.isSafeInteger(d) || d <= 0))
+        throw new AnalysisError('empty-output', `${spec.name}: output shape ${formatShape(o)} has a non-positive size`, call.range);
+    }
+    const local = name ?? `${spec.name}_${scope.ordinal(spec.name)}`;
+    const p = args.get('p');
+    const rec: LayerRec = {
+      spec,
+      inputIdx: ins.map((b) => b.layer),
+      hasBias: args.get('bias') === undefined ? !bnFollows : args.get('bias') === 'true',
+      pad0: p === undefined || p === 'valid' || p === 0 || (Array.isArray(p) && p.every((v) => v === 0)),
+      layer: {
+        name: scope.prefix + local, op: spec.name, range: call.range, useRange: this.useRange ?? call.range,
+        inputs: ins.map((b) => (b.layer >= 0 ? this.recs[b.layer].layer.name : this.inputName(b))),
+        outputShape: cost.outputs[0], outputs: cost.outputs, trainingParams: cost.trainingParams, cost,
+        foldedInto: null, biasFromBn: false, groups: [...this.groupStack].reverse(),
+      },
+    };
+    this.recs.push(rec);
+    const b: Binding = { outputs: cost.outputs, layer: this.recs.length - 1, range: call.range };
+    if (!name) this.bind(scope, local, b);
+    return b;
+  }
+
+  private inputName(b: Binding): string {
+    return this.inputs.find((i) => i.range === b.range)?.name ?? 'input';
+  }
+
+  private args(call: OpCall, spec: OpSpec, env: Env, bnFollows: boolean): Args {
+    const positional: Value[] = [];
+    const options = new Map<string, Value>();
+    for (const a of call.args) {
+      const v = evaluate(a.value, env);
+      if (a.key) {
+        const o = spec.options.find((x) => x.name === a.key!.text);
+        if (!o) {
+          const names = spec.options.map((x) => x.name);
+          throw new AnalysisError('unknown-option', `${spec.name} has no option \`${a.key.text}\`${names.length ? `; its options: ${names.join(', ')}` : ''}`, a.key.range);
+        }
+        if (options.has(o.name)) throw new AnalysisError('duplicate-option', `\`${o.name}\` is given twice`, a.key.range);
+        options.set(o.name, this.checked(() => checkArg(o, v, spec.name), a.value));
+      } else {
+        const o = spec.positional[Math.min(positional.length, spec.positional.length - 1)];
+        if (!o || (positional.length >= spec.positional.length && !spec.variadic))
+          throw new AnalysisError('too-many-args', `${spec.name} takes ${spec.positional.length ? `${spec.positional.length} positional argument(s) (${spec.positional.map((x) => x.name).join(', ')})` : 'no positional argument'}; options are written \`key=value\``, a.range);
+        positional.push(this.checked(() => checkArg(o, v, spec.name), a.value));
+      }
+    }
+    if (positional.length < spec.required) {
+      const missing = spec.positional.slice(positional.length).map((x) => `${x.name} (${x.doc})`).join(', ');
+      throw new AnalysisError('missing-arg', `${spec.name} needs ${missing}`, call.range);
+    }
+    return { positional, get: (n) => options.get(n), bnFollows };
+  }
+
+  private checked<T>(f: () => T, at: Expr): T {
+    try { return f(); } catch (e) {
+      if (e instanceof AnalysisError && !e.range) throw new AnalysisError(e.code, e.message, rangeOfExpr(at));
+      throw e;
+    }
+  }
+
+  // ---- blocks and repeats
+  private blockUse(call: OpCall, input: Binding, scope: Scope, name: string | null, inputCount: number, _s: Stmt, fullName?: string): Binding {
+    const def = this.blocks.get(call.op.text)!;
+    if (inputCount !== 1) throw new AnalysisError('bad-inputs', `block \`${def.name.text}\` takes one input (\`in\`), got ${inputCount}`, call.range);
+    if (this.active.includes(def.name.text))
+      throw new AnalysisError('recursive-block', `block \`${def.name.text}\` uses itself (${[...this.active, def.name.text].join(' -> ')})`, call.op.range);
+    if (this.active.length >= LIMITS.depth)
+      throw new AnalysisError('limit', `blocks nested deeper than ${LIMITS.depth}`, call.op.range);
+    const local = name ?? `${def.name.text}_${scope.ordinal(def.name.text)}`;
+    const path = fullName ?? scope.prefix + local;
+    // parameters: positional, then keywords, then defaults (which may read earlier parameters)
+    const env: Env = new Env(this.rootEnv(scope), (n, r, axis): number => this.dimOf(inner, n, r, axis));
+    const given = new Map<string, Value>();
+    let pos = 0;
+    for (const a of call.args) {
+      const v = evaluate(a.value, scope.env);
+      const p = a.key ? def.params.find((q) => q.name.text === a.key!.text) : def.params[pos++];
+      if (!p) {
+        throw a.key
+          ? new AnalysisError('unknown-option', `block \`${def.name.text}\` has no parameter \`${a.key.text}\`; its parameters: ${def.params.map((q) => q.name.text).join(', ') || 'none'}`, a.key.range)
+          : new AnalysisError('too-many-args', `block \`${def.name.text}\` takes ${def.params.length} argument(s)`, a.range);
+      }
+      if (given.has(p.name.text)) throw new AnalysisError('duplicate-option', `parameter \`${p.name.text}\` is given twice`, a.range);
+      given.set(p.name.text, v);
+    }
+    const inner: Scope = new Scope(path + '.', env, null, def.body);
+    inner.names.set('in', input);
+    inner.prev = input;
+    for (const p of def.params) {
+      const v = given.get(p.name.text) ?? (p.default ? evaluate(p.default, env) : undefined);
+      if (v === undefined) throw new AnalysisError('missing-arg', `block \`${def.name.text}\` needs \`${p.name.text}\``, call.range);
+      env.setVar(p.name.text, v);
+    }
+    const start = this.recs.length;
+    this.active.push(def.name.text);
+    this.groupStack.push(path);
+    try {
+      this.statements(inner);
+    } finally {
+      this.active.pop();
+      this.groupStack.pop();
+    }
+    const out = inner.prev ?? input;
+    this.groups.push({ name: path, kind: def.name.text, range: call.range, start, end: this.recs.length, output: out.outputs?.[0] ?? null });
+    if (!out.outputs) {
+      this.error(call.range, 'block-error', `block \`${def.name.text}\` has an error (line ${(out.brokenAt ?? def.range).start.line + 1})`);
+      return { ...out, brokenAt: call.range };
+    }
+    return out.layer === -1 && out === input ? input : { outputs: out.outputs, layer: out.layer, range: call.range };
+  }
+
+  private rootEnv(scope: Scope): Env {
+    let e = scope.env;
+    while (e.parent) e = e.parent;
+    return e;
+  }
+
+  private dimOf(scope: Scope, name: string, range: Range, axis: number): number {
+    const b = scope.lookup(name);
+    if (!b) throw new AnalysisError('unknown-name', `unknown layer \`${name}\``, range);
+    if (!b.outputs) throw new AnalysisError('skipped', `\`${name}\` has an error`, range);
+    const s = b.outputs[0];
+    const i = axis < 0 ? axis + s.length : axis;
+    if (!Number.isInteger(i) || i < 0 || i >= s.length) throw new AnalysisError('bad-value', `\`${name}\` is ${formatShape(s)}: it has no dim ${axis}`, range);
+    return s[i];
+  }
+
+  private repeat(s: Extract<Stmt, { kind: 'repeat' }>, scope: Scope) {
+    const n = evalNumber(s.count, scope.env);
+    if (!Number.isInteger(n) || n < 0) throw new AnalysisError('bad-value', `a repeat count is a non-negative whole number, got ${n}`, s.count.range);
+    if (n > LIMITS.repeat) throw new AnalysisError('limit', `repeat ${n} exceeds the limit of ${LIMITS.repeat.toLocaleString('en-US')}`, s.count.range);
+    const name = s.name?.text ?? `repeat_${scope.ordinal('repeat')}`;
+    const path = scope.prefix + name;
+    const start = this.recs.length;
+    const entry = scope.prev;
+    const only = s.body.length === 1 ? s.body[0] : null;
+    const singleUse = only?.kind === 'layer' && !only.name && only.ops.length === 1 && this.blocks.has(only.ops[0].op.text) ? only : null;
+    this.groupStack.push(path);
+    try {
+      for (let i = 0; i < n && !this.limitHit; i++) {
+        const env = new Env(scope.env);
+        if (s.index) env.setVar(s.index.text, i);
+        const iter = new Scope(`${path}.${i}.`, env, scope, s.body);
+        iter.prev = scope.prev;
+        if (singleUse) {
+          // the block use is the iteration: `layer1.0.conv_1`
+          const call = singleUse.ops[0];
+          try {
+            const ins = singleUse.from ? singleUse.from.map((r) => this.pick(this.resolve(r, iter), r.index)) : [scope.prev!];
+            if (!ins[0]) throw new AnalysisError('no-input', 'no input above this repeat', call.op.range);
+            if (!ins[0].outputs) { scope.prev = ins[0]; continue; }
+            scope.prev = this.blockUse({ ...call, args: call.args }, ins[0], iter, null, ins.length, singleUse, `${path}.${i}`);
+          } catch (e) {
+            const at = this.fail(e, call.range);
+            scope.prev = { outputs: null, layer: -1, range: call.range, brokenAt: at };
+          }
+          continue;
+        }
+        this.statements(iter);
+        scope.prev = iter.prev;
+      }
+    } finally {
+      this.groupStack.pop();
+    }
+    if (n > 0) this.groups.push({ name: path, kind: 'repeat', range: s.range, start, end: this.recs.length, output: scope.prev?.outputs?.[0] ?? null });
+    if (n === 0) scope.prev = entry;
+    if (s.name && scope.prev) this.bind(scope, s.name, scope.prev);
+  }
+
+  // ---- batch-norm folding (cost-model.md section 2)
+  private foldBatchNorms() {
+    const consumers = new Map<number, number[]>();
+    this.recs.forEach((r, i) => r.inputIdx.forEach((j) => { if (j >= 0) consumers.set(j, [...(consumers.get(j) ?? []), i]); }));
+    this.recs.forEach((bn, i) => {
+      if (bn.spec.name !== 'bn') return;
+      const prodIdx = bn.inputIdx[0];
+      const prod = prodIdx >= 0 ? this.recs[prodIdx] : null;
+      const next = consumers.get(i) ?? [];
+      let target: LayerRec | null = null;
+      if (prod && prod.spec.foldsBn && consumers.get(prodIdx)?.length === 1) target = prod;
+      else if (next.length === 1 && this.recs[next[0]].spec.foldsBn && this.recs[next[0]].pad0 && this.recs[next[0]].inputIdx.length === 1) target = this.recs[next[0]];
+      if (!target) return;
+      const c = bn.layer.cost;
+      bn.layer.cost = { ...c, params: 0, weights: 0, flops2: 0, flopsExact: 0, read: 0, written: 0, formula: `folded into ${target.layer.name}: no cost at inference` };
+      bn.layer.foldedInto = target.layer.name;
+      if (!target.hasBias) {
+        const t = target.layer.cost;
+        const out = t.outputs[0];
+        const cout = target.spec.name === 'linear' ? out[out.length - 1] : out[0];
+        target.layer.cost = { ...t, params: add(t.params, cout), weights: add(t.weights, cout), flops2: add(t.flops2, t.written), flopsExact: add(t.flopsExact, t.written) };
+        target.hasBias = true;
+        target.layer.biasFromBn = true;
+      }
+    });
+  }
+
+  // ---- scaling and totals
+  private figures(c: Cost): Figures {
+    const n = this.settings.batch;
+    const bytes = DTYPE_BYTES[this.settings.dtype];
+    const macs = mul(c.macs, n);
+    return {
+      params: c.params, macs,
+      flops: { '2macs': mul(c.flops2, n), exact: mul(c.flopsExact, n), macs },
+      memoryBytes: mul(add(mul(n, add(c.read, c.written)), c.weights), bytes),
+      weightBytes: mul(c.weights, bytes),
+    };
+  }
+
+  private finish(): Analysis {
+    const zero = (): Figures => ({ params: 0, macs: 0, flops: { '2macs': 0, exact: 0, macs: 0 }, memoryBytes: 0, weightBytes: 0 });
+    const sum = (a: Figures, b: Figures): Figures => ({
+      params: add(a.params, b.params), macs: add(a.macs, b.macs),
+      flops: { '2macs': add(a.flops['2macs'], b.flops['2macs']), exact: add(a.flops.exact, b.flops.exact), macs: add(a.flops.macs, b.flops.macs) },
+      memoryBytes: add(a.memoryBytes, b.memoryBytes), weightBytes: add(a.weightBytes, b.weightBytes),
+    });
+    const layers: Layer[] = [];
+    let totals = zero();
+    let trainingParams = 0;
+    let activations = 0;
+    for (const r of this.recs) {
+      let f: Figures;
+      let act: number;
+      try {
+        f = this.figures(r.layer.cost);
+        act = mul(this.settings.batch, add(...r.layer.outputs.map(elems)));
+        totals = sum(totals, f);
+        trainingParams = add(trainingParams, r.layer.trainingParams);
+        activations = add(activations, act);
+      } catch (e) {
+        this.fail(e, r.layer.range);
+        f = zero();
+        act = 0;
+      }
+      layers.push({ ...r.layer, ...f, activations: act });
+    }
+    const groups: Group[] = this.groups
+      .sort((a, b) => a.start - b.start || b.end - a.end)
+      .map((g) => ({
+        name: g.name, kind: g.kind, range: g.range, outputShape: g.output ?? [], layerCount: g.end - g.start,
+        ...layers.slice(g.start, g.end).reduce(sum, zero()),
+      }));
+    this.diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+    return {
+      settings: this.settings, inputs: this.inputs, layers, groups, variables: this.variables,
+      diagnostics: this.diagnostics, totals: { ...totals, trainingParams, activations }, syntax: this.file,
+    };
+  }
+}

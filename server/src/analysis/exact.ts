@@ -1,0 +1,26 @@
+// Exact integer arithmetic for costs: every product and sum is checked against 2^53, so a figure is
+// either exact or an error (`too-large`), never a silently rounded float.
+import { AnalysisError } from './values';
+
+function check(v: number, what: string): number {
+  if (!Number.isSafeInteger(v)) {
+    throw new AnalysisError('too-large', `${what} exceeds 2^53 (${Number.MAX_SAFE_INTEGER.toLocaleString('en-US')}), beyond exact integer range; lower the batch size or the dimensions`);
+  }
+  return v;
+}
+
+/** Checked product of non-negative integers. */
+export function mul(...xs: number[]): number {
+  let p = 1;
+  for (const x of xs) p = check(p * x, 'a product');
+  return p;
+}
+
+/** Checked sum of integers. */
+export function add(...xs: number[]): number {
+  let s = 0;
+  for (const x of xs) s = check(s + x, 'a sum');
+  return s;
+}
+
+export const elems = (shape: number[]): number => mul(...shape);

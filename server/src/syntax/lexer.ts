@@ -1,0 +1,78 @@
+// Lexer for the `.net` language: turns source text into tokens that keep their exact ranges.
+// It never fails: an unexpected character becomes an `error` token that the parser reports.
+
+export interface Pos { line: number; character: number } // 0-based; character in UTF-16 units (as LSP)
+export interface Range { start: Pos; end: Pos }
+
+export type TokenKind =
+  | 'num' | 'ident' | 'newline' | 'eof' | 'error'
+  | ':' | '=' | '(' | ')' | ',' | '|' | '->' | '[' | ']' | '.'
+  | '+' | '-' | '*' | '/' | '//' | '%' | '**'
+  | '==' | '!=' | '<' | '<=' | '>' | '>=';
+
+export interface Token {
+  kind: TokenKind;
+  text: string;
+  range: Range;
+  /** true when whitespace (or line start) precedes the token */
+  spaceBefore: boolean;
+}
+
+const PUNCT: TokenKind[] = ['->', '//', '**', '==', '!=', '<=', '>=', ':', '=', '(', ')', ',', '|', '[', ']', '.', '+', '-', '*', '/', '%', '<', '>'];
+
+const isDigit = (c: string) => c >= '0' && c <= '9';
+const isIdentStart = (c: string) => /[A-Za-z_]/.test(c);
+const isIdentChar = (c: string) => /[A-Za-z0-9_]/.test(c);
+
+export function lex(text: string): Token[] {
+  const tokens: Token[] = [];
+  let line = 0;
+  let lineStart = 0;
+  let i = 0;
+  let spaceBefore = true;
+  const pos = (offset: number): Pos => ({ line, character: offset - lineStart });
+  const push = (kind: TokenKind, start: number, end: number) => {
+    tokens.push({ kind, text: text.slice(start, end), range: { start: pos(start), end: pos(end) }, spaceBefore });
+    spaceBefore = false;
+  };
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '\n' || c === '\r') {
+      const end = c === '\r' && text[i + 1] === '\n' ? i + 2 : i + 1;
+      push('newline', i, i + 1);
+      i = end;
+      line++;
+      lineStart = i;
+      spaceBefore = true;
+      continue;
+    }
+    if (c === ' ' || c === '\t' || c === '\f' || c === '\v' || c === '\u00a0' || c === '\ufeff') { i++; spaceBefore = true; continue; }
+    if (c === '#') { while (i < text.length && text[i] !== '\n' && text[i] !== '\r') i++; spaceBefore = true; continue; }
+    const start = i;
+    if (isDigit(c) || (c === '.' && isDigit(text[i + 1] ?? ''))) {
+      while (isDigit(text[i] ?? '')) i++;
+      if (text[i] === '.' && isDigit(text[i + 1] ?? '')) { i++; while (isDigit(text[i] ?? '')) i++; }
+      if ((text[i] === 'e' || text[i] === 'E') && (isDigit(text[i + 1] ?? '') || ((text[i + 1] === '-' || text[i + 1] === '+') && isDigit(text[i + 2] ?? '')))) {
+        i += 2;
+        while (isDigit(text[i] ?? '')) i++;
+      }
+      push('num', start, i);
+      continue;
+    }
+    if (isIdentStart(c)) {
+      // `x` followed by a digit is the shape separator of `3x224x224`: emit it alone.
+      if (c === 'x' && isDigit(text[i + 1] ?? '')) { push('ident', i, i + 1); i++; continue; }
+      while (i < text.length && isIdentChar(text[i])) i++;
+      push('ident', start, i);
+      continue;
+    }
+    const p = PUNCT.find((t) => text.startsWith(t, i));
+    if (p) { push(p, i, i + p.length); i += p.length; continue; }
+    // One error token per run of unexpected characters (a surrogate pair stays whole).
+    while (i < text.length && !/[\s#A-Za-z0-9_:=(),|\[\].+\-*/%<>!]/.test(text[i])) i++;
+    if (i === start) i++;
+    push('error', start, i);
+  }
+  push('eof', i, i);
+  return tokens;
+}

@@ -1,0 +1,354 @@
+// Resilient parser for `.net`: always returns a tree plus diagnostics. A broken line is reported with
+// an exact range and skipped up to its end, so the lines after it still parse (matklad's recipe:
+// at/eat/expect primitives, recovery at newlines, and no loop that can stall without consuming input).
+import { lex, type Token, type TokenKind, type Range, type Pos } from './lexer';
+import type { Arg, Expr, Ident, OpCall, ParsedFile, Param, Ref, Stmt, SyntaxDiagnostic } from './ast';
+
+export const KEYWORDS = new Set(['input', 'block', 'end', 'repeat', 'as', 'from', 'def', 'when', 'and', 'or', 'not']);
+
+class ParseError {
+  constructor(readonly range: Range, readonly message: string, readonly code = 'syntax-error') {}
+}
+
+const describe = (t: Token) =>
+  t.kind === 'newline' ? 'the end of the line' : t.kind === 'eof' ? 'the end of the file' : `\`${t.text}\``;
+
+export function parse(text: string): ParsedFile {
+  return new Parser(lex(text)).file();
+}
+
+class Parser {
+  private i = 0;
+  private diagnostics: SyntaxDiagnostic[] = [];
+  constructor(private readonly toks: Token[]) {}
+
+  file(): ParsedFile {
+    const statements = this.statements(false);
+    while (!this.at('eof')) {
+      // Only a stray `end` stops the top-level loop.
+      const t = this.advance();
+      this.report(new ParseError(t.range, '`end` without a `block` or `repeat` to close', 'unmatched-end'));
+      this.skipLine();
+      statements.push(...this.statements(false));
+    }
+    return { statements, diagnostics: this.diagnostics };
+  }
+
+  // ---- primitives
+  private peek(k = 0): Token { return this.toks[Math.min(this.i + k, this.toks.length - 1)]; }
+  private at(kind: TokenKind, text?: string, k = 0): boolean {
+    const t = this.peek(k);
+    return t.kind === kind && (text === undefined || t.text === text);
+  }
+  private atKeyword(word: string, k = 0) { return this.at('ident', word, k); }
+  private atLineEnd() { return this.at('newline') || this.at('eof'); }
+  private advance(): Token { const t = this.peek(); if (t.kind !== 'eof') this.i++; return t; }
+  private eat(kind: TokenKind, text?: string): Token | null { return this.at(kind, text) ? this.advance() : null; }
+  private errorAt(t: Token, message: string, code = 'syntax-error'): ParseError {
+    const range = t.kind === 'newline' || t.kind === 'eof' ? { start: t.range.start, end: t.range.start } : t.range;
+    return new ParseError(range, message, code);
+  }
+  private expect(kind: TokenKind, what: string): Token {
+    const t = this.peek();
+    if (t.kind !== kind) throw this.errorAt(t, `expected ${what}, found ${describe(t)}`);
+    return this.advance();
+  }
+  private prevEnd(): Pos { return this.toks[Math.max(this.i - 1, 0)].range.end; }
+  private span(start: Pos): Range { return { start, end: this.prevEnd() }; }
+  private report(e: ParseError) { this.diagnostics.push({ range: e.range, code: e.code, message: e.message }); }
+  private skipLine() { while (!this.atLineEnd()) this.advance(); }
+  private skipNewlines() { while (this.eat('newline')); }
+
+  private ident(what: string): Ident {
+    const t = this.peek();
+    if (t.kind === 'error') throw this.errorAt(t, `unexpected character \`${t.text}\``, 'bad-character');
+    if (t.kind !== 'ident') throw this.errorAt(t, `expected ${what}, found ${describe(t)}`);
+    if (KEYWORDS.has(t.text)) throw this.errorAt(t, `\`${t.text}\` is a keyword and cannot be used as ${what}`, 'reserved-word');
+    this.advance();
+    return { text: t.text, range: t.range };
+  }
+
+  // ---- statements
+  /** Statements up to the end of the file or (inside a block or repeat) the next `end`. */
+  private statements(nested: boolean): Stmt[] {
+    const out: Stmt[] = [];
+    for (;;) {
+      this.skipNewlines();
+      if (this.at('eof') || this.atKeyword('end')) return out;
+      if (!nested && this.atKeyword('end')) return out;
+      const before = this.i;
+      try {
+        const s = this.statement();
+        if (s) out.push(s);
+        if (!this.atLineEnd()) {
+          const t = this.peek();
+          throw t.kind === 'error'
+            ? this.errorAt(t, `unexpected character \`${t.text}\``, 'bad-character')
+            : this.errorAt(t, `unexpected ${describe(t)}: expected the end of the line`);
+        }
+      } catch (e) {
+        if (!(e instanceof ParseError)) throw e;
+        this.report(e);
+        this.skipLine();
+      }
+      if (this.i === before) this.advance(); // fuel: every iteration consumes input
+    }
+  }
+
+  private statement(): Stmt | null {
+    const t = this.peek();
+    if (t.kind === 'error') throw this.errorAt(t, `unexpected character \`${t.text}\``, 'bad-character');
+    if (t.kind !== 'ident') throw this.errorAt(t, `expected a statement (a layer, \`input\`, a variable or a block), found ${describe(t)}`);
+    const start = t.range.start;
+    switch (t.text) {
+      case 'block': return this.blockDef();
+      case 'def': return this.def();
+      case 'input': return this.input();
+      case 'repeat': return this.repeat(null, start);
+      case 'when': return this.when(start);
+    }
+    if (this.at('=', undefined, 1)) {
+      const name = this.ident('a variable name');
+      this.advance();
+      return { kind: 'var', name, value: this.shapeExpr(), range: this.span(start) };
+    }
+    let name: Ident | null = null;
+    if (this.at(':', undefined, 1)) {
+      name = this.ident('a layer name');
+      this.advance();
+      if (this.atKeyword('repeat')) return this.repeat(name, start);
+      if (this.atLineEnd()) throw this.errorAt(this.peek(), `expected a layer after \`${name.text}:\`, found ${describe(this.peek())}`, 'missing-op');
+    }
+    return this.layer(name, start);
+  }
+
+  private layer(name: Ident | null, start: Pos): Stmt {
+    const ops: OpCall[] = [this.opCall()];
+    while (this.eat('|')) ops.push(this.opCall());
+    let from: Ref[] | null = null;
+    if (this.eat('ident', 'from')) {
+      from = [this.ref()];
+      while (this.eat(',')) from.push(this.ref());
+    }
+    let expect: Expr | null = null;
+    if (this.eat('->')) expect = this.shapeExpr();
+    return { kind: 'layer', name, ops, from, expect, range: this.span(start) };
+  }
+
+  private opCall(): OpCall {
+    const op = this.ident('a layer kind');
+    const args: Arg[] = [];
+    if (this.at('(') && !this.peek().spaceBefore) {
+      this.advance();
+      if (!this.at(')')) {
+        args.push(this.arg());
+        while (this.eat(',')) args.push(this.arg());
+      }
+      this.expect(')', '`,` or `)` to close the arguments');
+    } else {
+      while (!this.atLineEnd() && !this.at('|') && !this.at('->') && !this.atKeyword('from')) {
+        if (this.at(',') && args.length > 0) { this.advance(); continue; }
+        args.push(this.arg());
+      }
+    }
+    return { op, args, range: this.span(op.range.start) };
+  }
+
+  private arg(): Arg {
+    const start = this.peek().range.start;
+    if (this.at('ident') && this.at('=', undefined, 1)) {
+      const key = this.ident('an option name');
+      this.advance();
+      if (this.atLineEnd() || this.at(',') || this.at(')'))
+        throw this.errorAt(this.peek(), `expected a value for \`${key.text}=\`, found ${describe(this.peek())}`, 'missing-value');
+      return { key, value: this.shapeExpr(), range: this.span(start) };
+    }
+    return { key: null, value: this.shapeExpr(), range: this.span(start) };
+  }
+
+  private ref(): Ref {
+    const first = this.ident('the name of a layer');
+    let name = first.text;
+    while (this.at('.') && !this.peek().spaceBefore) {
+      this.advance();
+      const t = this.peek();
+      if (t.kind !== 'ident' && t.kind !== 'num') throw this.errorAt(t, `expected a name after \`.\`, found ${describe(t)}`);
+      this.advance();
+      name += '.' + t.text;
+    }
+    let index: number | null = null;
+    if (this.eat('[')) {
+      const t = this.expect('num', 'an output index');
+      index = Number(t.text);
+      if (!Number.isInteger(index)) throw this.errorAt(t, `an output index is a whole number, not ${t.text}`);
+      this.expect(']', '`]`');
+    }
+    return { name, index, range: this.span(first.range.start) };
+  }
+
+  private input(): Stmt {
+    const start = this.advance().range.start;
+    let name: Ident | null = null;
+    if (this.at('ident')) name = this.ident('an input name');
+    this.expect(':', '`:` and the input shape (e.g. `input image: 3 x 224 x 224`)');
+    if (this.atLineEnd()) throw this.errorAt(this.peek(), 'expected the input shape (e.g. `3 x 224 x 224`), found ' + describe(this.peek()), 'missing-value');
+    return { kind: 'input', name, shape: this.shapeExpr(), range: this.span(start) };
+  }
+
+  private def(): Stmt {
+    const start = this.advance().range.start;
+    const name = this.ident('a function name');
+    this.expect('(', '`(` and the parameter list');
+    const params: Ident[] = [];
+    if (!this.at(')')) {
+      params.push(this.ident('a parameter name'));
+      while (this.eat(',')) params.push(this.ident('a parameter name'));
+    }
+    this.expect(')', '`,` or `)`');
+    this.expect('=', '`=` and the function body');
+    return { kind: 'def', name, params, body: this.expr(), range: this.span(start) };
+  }
+
+  private when(start: Pos): Stmt {
+    this.advance();
+    const cond = this.expr();
+    this.expect(':', '`:` after the condition');
+    const body = this.statement();
+    if (!body) throw this.errorAt(this.peek(), 'expected a statement after `when ...:`');
+    return { kind: 'when', cond, body, range: this.span(start) };
+  }
+
+  private repeat(name: Ident | null, start: Pos): Stmt {
+    this.advance();
+    const count = this.expr();
+    let index: Ident | null = null;
+    if (this.eat('ident', 'as')) index = this.ident('an index name');
+    this.expect(':', '`:` after the repeat count');
+    if (!this.atLineEnd()) {
+      const body = this.statement();
+      return { kind: 'repeat', name, count, index, body: body ? [body] : [], range: this.span(start) };
+    }
+    const headerEnd = this.prevEnd();
+    const body = this.statements(true);
+    if (!this.eat('ident', 'end')) {
+      throw new ParseError({ start, end: headerEnd }, 'this `repeat` has no `end`', 'missing-end');
+    }
+    return { kind: 'repeat', name, count, index, body, range: this.span(start) };
+  }
+
+  private blockDef(): Stmt | null {
+    const start = this.advance().range.start;
+    let name: Ident | null = null;
+    const params: Param[] = [];
+    try {
+      name = this.ident('a block name');
+      if (this.eat('(')) {
+        if (!this.at(')')) {
+          params.push(this.param());
+          while (this.eat(',')) params.push(this.param());
+        }
+        this.expect(')', '`,` or `)` to close the parameters');
+      }
+      this.expect(':', '`:` at the end of the block header');
+      if (!this.atLineEnd()) throw this.errorAt(this.peek(), `unexpected ${describe(this.peek())}: the block body starts on the next line`);
+    } catch (e) {
+      if (!(e instanceof ParseError)) throw e;
+      this.report(e); // keep going: the body still parses, so its own errors show and `end` matches
+      this.skipLine();
+    }
+    const header = { start, end: this.prevEnd() };
+    const body = this.statements(true);
+    if (!this.eat('ident', 'end')) {
+      this.report(new ParseError(header, `block \`${name?.text ?? '?'}\` has no \`end\``, 'missing-end'));
+    }
+    if (!name) return null;
+    return { kind: 'block', name, params, body, header, range: this.span(start) };
+  }
+
+  private param(): Param {
+    const name = this.ident('a parameter name');
+    return { name, default: this.eat('=') ? this.expr() : null };
+  }
+
+  // ---- expressions
+  /** `a x b x c`: the separator is the identifier `x` between two values. */
+  shapeExpr(): Expr {
+    const first = this.expr();
+    if (!this.atKeyword('x') && !this.at('ident', 'x')) return first;
+    const items = [first];
+    while (this.eat('ident', 'x')) items.push(this.expr());
+    return { kind: 'tuple', items, range: { start: first.range.start, end: this.prevEnd() } };
+  }
+
+  private expr(): Expr { return this.binary(0); }
+
+  private static readonly LEVELS: string[][] = [
+    ['or'], ['and'], ['==', '!=', '<', '<=', '>', '>='], ['+', '-'], ['*', '/', '//', '%'],
+  ];
+
+  private atOp(ops: string[]): string | null {
+    const t = this.peek();
+    if ((t.kind === 'ident' && (t.text === 'and' || t.text === 'or')) || (t.kind !== 'ident' && t.kind !== 'num'))
+      return ops.includes(t.text) ? t.text : null;
+    return null;
+  }
+
+  private binary(level: number): Expr {
+    if (level >= Parser.LEVELS.length) return this.unary();
+    let left = this.binary(level + 1);
+    for (let op = this.atOp(Parser.LEVELS[level]); op; op = this.atOp(Parser.LEVELS[level])) {
+      this.advance();
+      const right = this.binary(level + 1);
+      left = { kind: 'binary', op, left, right, range: { start: left.range.start, end: right.range.end } };
+    }
+    return left;
+  }
+
+  private unary(): Expr {
+    const t = this.peek();
+    if (t.kind === '-' || t.kind === '+' || (t.kind === 'ident' && t.text === 'not')) {
+      this.advance();
+      const operand = this.unary();
+      return { kind: 'unary', op: t.text as '-' | '+' | 'not', operand, range: { start: t.range.start, end: operand.range.end } };
+    }
+    return this.power();
+  }
+
+  private power(): Expr {
+    const base = this.primary();
+    if (!this.at('**')) return base;
+    this.advance();
+    const exp = this.unary(); // right-associative
+    return { kind: 'binary', op: '**', left: base, right: exp, range: { start: base.range.start, end: exp.range.end } };
+  }
+
+  private primary(): Expr {
+    const t = this.peek();
+    if (t.kind === 'num') {
+      this.advance();
+      return { kind: 'num', value: Number(t.text), range: t.range };
+    }
+    if (t.kind === 'ident' && !KEYWORDS.has(t.text)) {
+      this.advance();
+      if (this.at('(') && !this.peek().spaceBefore) {
+        this.advance();
+        const args: Expr[] = [];
+        if (!this.at(')')) {
+          args.push(this.expr());
+          while (this.eat(',')) args.push(this.expr());
+        }
+        this.expect(')', '`,` or `)` to close the call');
+        return { kind: 'call', callee: { text: t.text, range: t.range }, args, range: this.span(t.range.start) };
+      }
+      return { kind: 'name', name: t.text, range: t.range };
+    }
+    if (t.kind === '(') {
+      this.advance();
+      const inner = this.shapeExpr();
+      this.expect(')', '`)`');
+      return inner;
+    }
+    if (t.kind === 'error') throw this.errorAt(t, `unexpected character \`${t.text}\``, 'bad-character');
+    throw this.errorAt(t, `expected a value, found ${describe(t)}`, t.kind === 'newline' || t.kind === 'eof' ? 'missing-value' : 'syntax-error');
+  }
+}
