@@ -369,7 +369,8 @@ class Evaluator {
       if (o.some((d) => !Number.isSafeInteger(d) || d <= 0))
         throw new AnalysisError('empty-output', `${spec.name}: output shape ${formatShape(o)} has a non-positive size`, call.range);
     }
-    const local = name ?? `${spec.name}_${scope.ordinal(spec.name)}`;
+    const ordinal = scope.ordinal(spec.name); // named layers count too: `conv_3` is the third conv
+    const local = name ?? `${spec.name}_${ordinal}`;
     const p = args.get('p');
     const rec: LayerRec = {
       spec,
@@ -435,7 +436,8 @@ class Evaluator {
       throw new AnalysisError('recursive-block', `block \`${def.name.text}\` uses itself (${[...this.active, def.name.text].join(' -> ')})`, call.op.range);
     if (this.active.length >= LIMITS.depth)
       throw new AnalysisError('limit', `blocks nested deeper than ${LIMITS.depth}`, call.op.range);
-    const local = name ?? `${def.name.text}_${scope.ordinal(def.name.text)}`;
+    const ordinal = scope.ordinal(def.name.text);
+    const local = name ?? `${def.name.text}_${ordinal}`;
     const path = fullName ?? scope.prefix + local;
     // parameters: positional, then keywords, then defaults (which may read earlier parameters)
     const env: Env = new Env(this.rootEnv(scope), (n, r, axis): number => this.dimOf(inner, n, r, axis));

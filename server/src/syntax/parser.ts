@@ -20,6 +20,7 @@ export function parse(text: string): ParsedFile {
 class Parser {
   private i = 0;
   private diagnostics: SyntaxDiagnostic[] = [];
+  private readonly unclosed = new Map<number, { body: Stmt[]; end: number; diagnostics: SyntaxDiagnostic[] }>(); // bodies without `end`, by start
   constructor(private readonly toks: Token[]) {}
 
   file(): ParsedFile {
@@ -70,11 +71,12 @@ class Parser {
 
   // ---- statements
   /** Statements up to the end of the file or (inside a block or repeat) the next `end`. */
-  private statements(nested: boolean): Stmt[] {
+  private statements(nested: boolean, indent = -1): Stmt[] {
     const out: Stmt[] = [];
     for (;;) {
       this.skipNewlines();
       if (this.at('eof') || this.atKeyword('end')) return out;
+      if (this.peek().range.start.character <= indent) return out; // recovery: a body without `end` stops at a dedent
       if (!nested && this.atKeyword('end')) return out;
       const before = this.i;
       try {
@@ -167,7 +169,8 @@ class Parser {
   }
 
   private ref(): Ref {
-    const first = this.ident('the name of a layer');
+    // an unnamed input is called `input`: the keyword is a valid reference
+    const first = this.at('ident', 'input') ? (({ text, range }) => ({ text, range }))(this.advance()) : this.ident('the name of a layer');
     let name = first.text;
     while (this.at('.') && !this.peek().spaceBefore) {
       this.advance();
@@ -229,10 +232,7 @@ class Parser {
       return { kind: 'repeat', name, count, index, body: body ? [body] : [], range: this.span(start) };
     }
     const headerEnd = this.prevEnd();
-    const body = this.statements(true);
-    if (!this.eat('ident', 'end')) {
-      throw new ParseError({ start, end: headerEnd }, 'this `repeat` has no `end`', 'missing-end');
-    }
+    const body = this.bodyUpToEnd(start, { start, end: headerEnd }, 'this `repeat` has no `end`');
     return { kind: 'repeat', name, count, index, body, range: this.span(start) };
   }
 
@@ -257,12 +257,31 @@ class Parser {
       this.skipLine();
     }
     const header = { start, end: this.prevEnd() };
-    const body = this.statements(true);
-    if (!this.eat('ident', 'end')) {
-      this.report(new ParseError(header, `block \`${name?.text ?? '?'}\` has no \`end\``, 'missing-end'));
-    }
+    const body = this.bodyUpToEnd(start, header, `block \`${name?.text ?? '?'}\` has no \`end\``);
     if (!name) return null;
     return { kind: 'block', name, params, body, header, range: this.span(start) };
+  }
+
+  /** The body of a block or multi-line repeat and its `end`. Without an `end`, the body is reparsed as
+   * the lines indented deeper than the header, so a forgotten `end` does not swallow the rest of the file. */
+  private bodyUpToEnd(start: Pos, header: Range, message: string): Stmt[] {
+    const at = this.i;
+    const known = this.unclosed.get(at); // memo: nested unclosed bodies are not reparsed again and again
+    if (known) {
+      this.diagnostics.push(...known.diagnostics);
+      this.i = known.end;
+      return known.body;
+    }
+    const reported = this.diagnostics.length;
+    const body = this.statements(true);
+    if (this.eat('ident', 'end')) return body;
+    this.i = at;
+    this.diagnostics.length = reported;
+    this.report(new ParseError(header, message, 'missing-end'));
+    const recovered = this.statements(true, start.character);
+    while (this.i > 0 && this.toks[this.i - 1].kind === 'newline') this.i--; // stop at the body's last line end
+    this.unclosed.set(at, { body: recovered, end: this.i, diagnostics: this.diagnostics.slice(reported) });
+    return recovered;
   }
 
   private param(): Param {
