@@ -6,6 +6,8 @@ import type { Arg, Expr, Ident, OpCall, ParsedFile, Param, Ref, Stmt, SyntaxDiag
 
 export const KEYWORDS = new Set(['input', 'block', 'end', 'repeat', 'as', 'from', 'def', 'when', 'and', 'or', 'not']);
 
+const MAX_NESTING = 256;
+
 class ParseError {
   constructor(readonly range: Range, readonly message: string, readonly code = 'syntax-error') {}
 }
@@ -20,6 +22,7 @@ export function parse(text: string): ParsedFile {
 class Parser {
   private i = 0;
   private diagnostics: SyntaxDiagnostic[] = [];
+  private depth = 0; // bodies being parsed, bounded so that no input can exhaust the stack
   private readonly unclosed = new Map<number, { body: Stmt[]; end: number; diagnostics: SyntaxDiagnostic[] }>(); // bodies without `end`, by start
   constructor(private readonly toks: Token[]) {}
 
@@ -265,6 +268,12 @@ class Parser {
   /** The body of a block or multi-line repeat and its `end`. Without an `end`, the body is reparsed as
    * the lines indented deeper than the header, so a forgotten `end` does not swallow the rest of the file. */
   private bodyUpToEnd(start: Pos, header: Range, message: string): Stmt[] {
+    if (this.depth >= MAX_NESTING) throw new ParseError(header, `blocks and repeats nested deeper than ${MAX_NESTING}`, 'limit');
+    this.depth++;
+    try { return this.bodyOrRecovery(start, header, message); } finally { this.depth--; }
+  }
+
+  private bodyOrRecovery(start: Pos, header: Range, message: string): Stmt[] {
     const at = this.i;
     const known = this.unclosed.get(at); // memo: nested unclosed bodies are not reparsed again and again
     if (known) {
