@@ -1,7 +1,7 @@
 // The analysis of a `.net` file: resolves names, expands blocks and repeats, infers every layer's
 // shape, costs it, folds batch norms, scales by batch and dtype, and totals. Pure data in, data out:
 // `analyze(text, settings)` never throws for any input; every problem is a diagnostic with a range.
-import { parse } from '../syntax/parser';
+import { isStackOverflow, parse } from '../syntax/parser';
 import type { Expr, Ident, OpCall, ParsedFile, Ref, Stmt } from '../syntax/ast';
 import type { Range } from '../syntax/lexer';
 import { AnalysisError, Env, evaluate, evalNumber, fmtValue, type Value } from './values';
@@ -78,7 +78,7 @@ export interface Analysis {
   syntax: ParsedFile;
 }
 
-export const LIMITS = { repeat: 10_000, layers: 200_000, depth: 64 };
+export const LIMITS = { repeat: 10_000, layers: 200_000, depth: 64, iterations: 200_000 };
 
 // ---- scopes and bindings
 interface Binding {
@@ -142,6 +142,7 @@ class Evaluator {
   private useRange: Range | null = null;
   private readonly noted = new Set<string>();
   private limitHit = false;
+  private iterations = 0; // repeat iterations, bounded: nested repeats that build nothing still cost time
 
   constructor(private readonly file: ParsedFile, private readonly settings: Settings) {}
 
@@ -175,6 +176,7 @@ class Evaluator {
     this.diagnostics.push({ range, severity, code, message });
   }
   private fail(e: unknown, fallback: Range): Range {
+    if (isStackOverflow(e)) e = new AnalysisError('limit', 'nested too deeply to evaluate', fallback);
     if (!(e instanceof AnalysisError)) throw e;
     const range = e.range ?? fallback;
     this.error(range, e.code, e.message);
@@ -509,6 +511,10 @@ class Evaluator {
     this.groupStack.push(path);
     try {
       for (let i = 0; i < n && !this.limitHit; i++) {
+        if (++this.iterations > LIMITS.iterations) {
+          this.limitHit = true;
+          throw new AnalysisError('limit', `more than ${LIMITS.iterations.toLocaleString('en-US')} repeat iterations in all; the rest of the file is not analysed`, s.count.range);
+        }
         const env = new Env(scope.env);
         if (s.index) env.setVar(s.index.text, i);
         const iter = new Scope(`${path}.${i}.`, env, scope, s.body);

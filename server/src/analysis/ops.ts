@@ -391,9 +391,10 @@ export const OPS: OpSpec[] = [
       const free = target.filter((d) => d === -1).length;
       if (free > 1 || target.some((d) => d === 0 || d < -1)) throw new AnalysisError('bad-value', `reshape: ${target.join(' x ')}: dims are positive, with at most one -1`);
       const known = elems(target.filter((d) => d !== -1));
+      const asked = target.join(' x ');
       if (free) target[target.indexOf(-1)] = n / known;
       if (!Number.isInteger(n / known) || elems(target) !== n)
-        throw new AnalysisError('shape-mismatch', `reshape: ${shapeStr(x)} has ${fmt(n)} elements, ${target.join(' x ')} has ${free ? 'no whole -1' : fmt(elems(target))}`);
+        throw new AnalysisError('shape-mismatch', `reshape: ${shapeStr(x)} has ${fmt(n)} elements, ${asked} has ${free ? `no whole -1 (${fmt(n)} / ${fmt(known)})` : fmt(elems(target))}`);
       return none([target], 'no arithmetic (a view)');
     },
   },

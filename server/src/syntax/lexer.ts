@@ -60,8 +60,9 @@ export function lex(text: string): Token[] {
       continue;
     }
     if (isIdentStart(c)) {
-      // `x` followed by a digit is the shape separator of `3x224x224`: emit it alone.
-      if (c === 'x' && isDigit(text[i + 1] ?? '')) { push('ident', i, i + 1); i++; continue; }
+      // `x` between a value and a digit is the shape separator of `3x224x224`: emit it alone (`x1` is a name).
+      const prev = tokens[tokens.length - 1];
+      if (c === 'x' && isDigit(text[i + 1] ?? '') && !spaceBefore && (prev?.kind === 'num' || prev?.kind === ')')) { push('ident', i, i + 1); i++; continue; }
       while (i < text.length && isIdentChar(text[i])) i++;
       push('ident', start, i);
       continue;

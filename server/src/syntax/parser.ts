@@ -6,7 +6,10 @@ import type { Arg, Expr, Ident, OpCall, ParsedFile, Param, Ref, Stmt, SyntaxDiag
 
 export const KEYWORDS = new Set(['input', 'block', 'end', 'repeat', 'as', 'from', 'def', 'when', 'and', 'or', 'not']);
 
-const MAX_NESTING = 256;
+const MAX_NESTING = 64;
+
+/** Thousands of nested parentheses exhaust the stack: a `limit` diagnostic, not a crash. */
+export const isStackOverflow = (e: unknown) => e instanceof RangeError && /call stack/i.test(e.message);
 
 class ParseError {
   constructor(readonly range: Range, readonly message: string, readonly code = 'syntax-error') {}
@@ -22,9 +25,10 @@ export function parse(text: string): ParsedFile {
 class Parser {
   private i = 0;
   private diagnostics: SyntaxDiagnostic[] = [];
+  private fuel: number; // tokens that failed searches for an `end` may rescan
   private depth = 0; // bodies being parsed, bounded so that no input can exhaust the stack
   private readonly unclosed = new Map<number, { body: Stmt[]; end: number; diagnostics: SyntaxDiagnostic[] }>(); // bodies without `end`, by start
-  constructor(private readonly toks: Token[]) {}
+  constructor(private readonly toks: Token[]) { this.fuel = 8 * toks.length + 10_000; }
 
   file(): ParsedFile {
     const statements = this.statements(false);
@@ -92,8 +96,9 @@ class Parser {
             : this.errorAt(t, `unexpected ${describe(t)}: expected the end of the line`);
         }
       } catch (e) {
-        if (!(e instanceof ParseError)) throw e;
-        this.report(e);
+        const err = isStackOverflow(e) ? this.errorAt(this.toks[before], 'this line is nested too deeply to parse', 'limit') : e;
+        if (!(err instanceof ParseError)) throw err;
+        this.report(err);
         this.skipLine();
       }
       if (this.i === before) this.advance(); // fuel: every iteration consumes input
@@ -129,15 +134,21 @@ class Parser {
 
   private layer(name: Ident | null, start: Pos): Stmt {
     const ops: OpCall[] = [this.opCall()];
+    let from = this.fromRefs(ops[0]); // `conv 8 from x | bn`, or at the end: `conv 8 | bn from x`
     while (this.eat('|')) ops.push(this.opCall());
-    let from: Ref[] | null = null;
-    if (this.eat('ident', 'from')) {
-      from = [this.ref()];
-      while (this.eat(',')) from.push(this.ref());
-    }
+    from ??= this.fromRefs(ops[ops.length - 1]);
     let expect: Expr | null = null;
     if (this.eat('->')) expect = this.shapeExpr();
     return { kind: 'layer', name, ops, from, expect, range: this.span(start) };
+  }
+
+  /** `from a, b`, and the options of `op` that may follow it (`concat from a, b dim=1`). */
+  private fromRefs(op: OpCall): Ref[] | null {
+    if (!this.eat('ident', 'from')) return null;
+    const refs = [this.ref()];
+    while (this.eat(',')) refs.push(this.ref());
+    while (this.at('ident') && this.at('=', undefined, 1)) op.args.push(this.arg());
+    return refs;
   }
 
   private opCall(): OpCall {
@@ -173,7 +184,7 @@ class Parser {
 
   private ref(): Ref {
     // an unnamed input is called `input`: the keyword is a valid reference
-    const first = this.at('ident', 'input') ? (({ text, range }) => ({ text, range }))(this.advance()) : this.ident('the name of a layer');
+    const first: Ident = this.at('ident', 'input') ? this.advance() : this.ident('the name of a layer');
     let name = first.text;
     while (this.at('.') && !this.peek().spaceBefore) {
       this.advance();
@@ -235,7 +246,7 @@ class Parser {
       return { kind: 'repeat', name, count, index, body: body ? [body] : [], range: this.span(start) };
     }
     const headerEnd = this.prevEnd();
-    const body = this.bodyUpToEnd(start, { start, end: headerEnd }, 'this `repeat` has no `end`');
+    const body = this.bodyUpToEnd({ start, end: headerEnd }, 'this `repeat` has no `end`');
     return { kind: 'repeat', name, count, index, body, range: this.span(start) };
   }
 
@@ -260,20 +271,20 @@ class Parser {
       this.skipLine();
     }
     const header = { start, end: this.prevEnd() };
-    const body = this.bodyUpToEnd(start, header, `block \`${name?.text ?? '?'}\` has no \`end\``);
+    const body = this.bodyUpToEnd(header, `block \`${name?.text ?? '?'}\` has no \`end\``);
     if (!name) return null;
     return { kind: 'block', name, params, body, header, range: this.span(start) };
   }
 
   /** The body of a block or multi-line repeat and its `end`. Without an `end`, the body is reparsed as
    * the lines indented deeper than the header, so a forgotten `end` does not swallow the rest of the file. */
-  private bodyUpToEnd(start: Pos, header: Range, message: string): Stmt[] {
+  private bodyUpToEnd(header: Range, message: string): Stmt[] {
     if (this.depth >= MAX_NESTING) throw new ParseError(header, `blocks and repeats nested deeper than ${MAX_NESTING}`, 'limit');
     this.depth++;
-    try { return this.bodyOrRecovery(start, header, message); } finally { this.depth--; }
+    try { return this.bodyOrRecovery(header, message); } finally { this.depth--; }
   }
 
-  private bodyOrRecovery(start: Pos, header: Range, message: string): Stmt[] {
+  private bodyOrRecovery(header: Range, message: string): Stmt[] {
     const at = this.i;
     const known = this.unclosed.get(at); // memo: nested unclosed bodies are not reparsed again and again
     if (known) {
@@ -282,12 +293,17 @@ class Parser {
       return known.body;
     }
     const reported = this.diagnostics.length;
-    const body = this.statements(true);
-    if (this.eat('ident', 'end')) return body;
-    this.i = at;
-    this.diagnostics.length = reported;
+    if (this.fuel > 0) { // fuel: many unclosed bodies fall back to indentation instead of rescanning
+      const body = this.statements(true);
+      if (this.eat('ident', 'end')) return body;
+      this.fuel -= this.i - at;
+      this.i = at;
+      this.diagnostics.length = reported;
+    }
     this.report(new ParseError(header, message, 'missing-end'));
-    const recovered = this.statements(true, start.character);
+    let first = at; // the header line's first token: its column is the header's indentation
+    while (first > 0 && this.toks[first - 1].kind !== 'newline') first--;
+    const recovered = this.statements(true, this.toks[first].range.start.character);
     while (this.i > 0 && this.toks[this.i - 1].kind === 'newline') this.i--; // stop at the body's last line end
     this.unclosed.set(at, { body: recovered, end: this.i, diagnostics: this.diagnostics.slice(reported) });
     return recovered;
