@@ -267,3 +267,23 @@ test('an error inside a block is reported once in the body, and each use of the 
   assert.match(a.diagnostics[1].message, /line 3/);
   assert.deepEqual(names(a), ['ok']);
 });
+
+test('reading an op inside a one-line chain warns that the line output is another layer', () => {
+  const a = analyze('input img: 8 x 16 x 16\nx: conv 8 k=3 p=1 | bn | relu\nconv 8 k=3 p=1 | bn\nadd from x, conv_2\n', { batch: 1, dtype: 'fp32' });
+  assert.deepEqual(a.diagnostics.map((d) => [d.severity, d.code, d.range.start.line, d.range.start.character, d.range.end.character]), [['warning', 'chain-interior', 3, 12, 18]]);
+  assert.match(a.diagnostics[0].message, /not the line's output `bn_2`/);
+  // the conv now has two readers, so its batch norm cannot fold: the warning explains a real cost
+  assert.equal(a.layers.find((l) => l.name === 'bn_2')?.foldedInto, null);
+});
+
+test('a line with trailing garbage is left out whole, not built in part', () => {
+  const a = analyze('input img: 8 x 16 x 16\nc1: conv 16 k=3 p=1\nc2: conv 64 k=3 p=1 | bn )\nnext: conv 32 k=1\n', { batch: 1, dtype: 'fp32' });
+  assert.deepEqual(a.diagnostics.map((d) => [d.code, d.range.start.line, d.range.start.character]), [['syntax-error', 2, 25]]);
+  assert.deepEqual(a.layers.map((l) => l.name), ['c1', 'next']);
+  assert.deepEqual(a.layers[1].inputs, ['c1']);
+});
+
+test('the ops of a named chain are named by their canonical kind, whatever alias was written', () => {
+  const a = analyze('input v: 64\nhead: fc 10 | batchnorm | relu\n', { batch: 1, dtype: 'fp32' });
+  assert.deepEqual(a.layers.map((l) => l.name), ['head.linear', 'head.bn', 'head']);
+});

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { OPS, OP_NAMES } from '../server/src/analysis/ops';
+import { analyze } from '../server/src/analysis/analyze';
 
 const root = join(__dirname, '..');
 const read = (p: string) => readFileSync(join(root, p), 'utf8');
@@ -46,4 +47,22 @@ test('the manifest has what a published extension needs', () => {
   assert.match(pkg.engines.vscode, /^\^1\.(\d+)\.\d+$/);
   assert.ok(Number(/^\^1\.(\d+)/.exec(pkg.engines.vscode)![1]) <= 100, 'engines.vscode at most ^1.100.0');
   assert.equal(pkg.bin.netcost, 'bin/netcost.js');
+});
+
+test('the `.net` snippets in the docs parse, and the complete ones analyse without an error', () => {
+  for (const doc of ['README.md', 'docs/language.md']) {
+    const snippets = [...read(doc).matchAll(/```net\n([\s\S]*?)```/g)].map((m) => m[1]);
+    assert.ok(snippets.length > 0, doc);
+    for (const text of snippets) {
+      const a = analyze(text);
+      assert.deepEqual(a.syntax.diagnostics, [], `${doc}:\n${text}`);
+      if (/^input\b/m.test(text)) assert.deepEqual(a.diagnostics.filter((d) => d.severity !== 'info'), [], `${doc}:\n${text}`);
+    }
+  }
+});
+
+test('dim() reads a layer size at the top level and inside repeats too', () => {
+  const a = analyze('input img: 8 x 16 x 16\nc: conv dim(img, 0) * 2 k=1\nrepeat 2:\n  d: conv dim(c, 0) k=1\n  conv dim(d, 0) * 2 k=1\nend\n');
+  assert.deepEqual(a.diagnostics, []);
+  assert.deepEqual(a.layers.map((l) => l.outputShape[0]), [16, 16, 32, 16, 32]);
 });

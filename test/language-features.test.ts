@@ -198,7 +198,7 @@ test('a conv followed by `| bn` on its line defaults to bias=false; otherwise to
   assert.equal(layer(a, 'c2').biasFromBn, false);
   assert.equal(layer(a, 'bn_2').foldedInto, 'c2');
   assert.equal(layer(a, 'c3.conv').trainingParams, 4 * 8 + 8);
-  assert.equal(layer(a, 'c4.fc').trainingParams, 4 * 8 * 8 * 10, 'linear | bn: no bias either');
+  assert.equal(layer(a, 'c4.linear').trainingParams, 4 * 8 * 8 * 10, 'linear | bn: no bias either');
 });
 
 test('`from` may follow the first op of a chain (`conv ... from in | bn`) or end the line, and options may follow it', () => {

@@ -86,6 +86,7 @@ interface Binding {
   layer: number; // index into layers, -1 for a network input
   range: Range;
   brokenAt?: Range; // where the error that broke it sits
+  chainEnd?: string; // an op inside a one-line chain: the name of the line's output
 }
 
 class Scope {
@@ -148,8 +149,8 @@ class Evaluator {
 
   run(): Analysis {
     for (const d of this.file.diagnostics) this.diagnostics.push({ ...d, severity: 'error' });
-    const env = new Env(null);
-    const root = new Scope('', env, null, this.file.statements);
+    const env: Env = new Env(null, (n, r, axis): number => this.dimOf(root, n, r, axis));
+    const root: Scope = new Scope('', env, null, this.file.statements);
     for (const s of this.file.statements) {
       if (s.kind === 'block') {
         if (this.blocks.has(s.name.text) || findOp(s.name.text))
@@ -254,6 +255,10 @@ class Evaluator {
       const names = [...this.visibleNames(scope)];
       throw new AnalysisError('unknown-name', `unknown layer \`${ref.name}\`${suggest(ref.name, names)}`, ref.range);
     }
+    if (b.chainEnd && !ref.name.includes('.')) { // `stem.conv` is deliberate; `conv_3` is the usual slip
+      const end = b.chainEnd.split('.').pop();
+      this.error(ref.range, 'chain-interior', `\`${ref.name}\` is an op inside a one-line chain (line ${b.range.start.line + 1}), not the line's output \`${end}\`; name the line and read that name`, 'warning');
+    }
     if (b.outputs && ref.index !== null && ref.index >= b.outputs.length)
       throw new AnalysisError('bad-value', `\`${ref.name}\` has ${b.outputs.length} output(s); [${ref.index}] is out of range`, ref.range);
     return b;
@@ -314,10 +319,11 @@ class Evaluator {
     }
     let current = ins;
     let last: Binding | null = null;
+    const interior: Binding[] = [];
     s.ops.forEach((call, i) => {
       const isLast = i === s.ops.length - 1;
       const explicit = s.name && isLast ? s.name : null;
-      const subName = s.name && !isLast ? `${s.name.text}.${call.op.text}` : null;
+      const subName = s.name && !isLast ? `${s.name.text}.${findOp(call.op.text)?.name ?? call.op.text}` : null;
       const bnFollows = findOp(s.ops[i + 1]?.op.text ?? '')?.name === 'bn';
       const b = this.blocks.has(call.op.text)
         ? this.blockUse(call, current[0], scope, explicit?.text ?? subName, current.length, s)
@@ -326,8 +332,10 @@ class Evaluator {
       else if (subName) this.bind(scope, subName, b);
       current = [this.pick(b, null)];
       last = b;
+      if (!isLast) interior.push(b);
     });
     const out = last as Binding | null;
+    if (out && out.layer >= 0) for (const b of interior) b.chainEnd = this.recs[out.layer].layer.name;
     if (s.expect && out?.outputs) {
       const v = evaluate(s.expect, scope.env);
       if (typeof v === 'string') throw new AnalysisError('unknown-name', `unknown name \`${v}\``, s.expect.range);
@@ -515,9 +523,9 @@ class Evaluator {
           this.limitHit = true;
           throw new AnalysisError('limit', `more than ${LIMITS.iterations.toLocaleString('en-US')} repeat iterations in all; the rest of the file is not analysed`, s.count.range);
         }
-        const env = new Env(scope.env);
+        const env: Env = new Env(scope.env, (n, r, axis): number => this.dimOf(iter, n, r, axis));
         if (s.index) env.setVar(s.index.text, i);
-        const iter = new Scope(`${path}.${i}.`, env, scope, s.body);
+        const iter: Scope = new Scope(`${path}.${i}.`, env, scope, s.body);
         iter.prev = scope.prev;
         if (singleUse) {
           // the block use is the iteration: `layer1.0.conv_1`

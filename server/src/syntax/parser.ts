@@ -88,7 +88,8 @@ class Parser {
       const before = this.i;
       try {
         const s = this.statement();
-        if (s) out.push(s);
+        // a line with trailing garbage is left out whole (a multi-line block or repeat is kept)
+        if (s && (this.atLineEnd() || s.range.start.line !== s.range.end.line)) out.push(s);
         if (!this.atLineEnd()) {
           const t = this.peek();
           throw t.kind === 'error'
