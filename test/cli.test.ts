@@ -93,13 +93,14 @@ test('the table shows every layer, units, the totals and names the conventions',
   assert.equal(r.err, '');
 });
 
-test('--blocks prints one row per top-level block use', () => {
-  const f = file('blocks.net', 'input i: 8 x 8 x 8\nblock b(c):\n  conv c k=3 p=1 | relu\nend\nrepeat 2: b(8)\nb(16)\n');
+test('--blocks prints one row per top-level layer, block use or repeat', () => {
+  const f = file('blocks.net', 'input i: 8 x 8 x 8\nblock b(c):\n  conv c k=3 p=1 | relu\nend\nrepeat 2: b(8)\nb(16)\ngap\n');
   const r = run(f, '--blocks');
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /^repeat_1\s+repeat\s+1x8x8x8/m);
   assert.match(r.out, /^b_1\s+b\s+1x16x8x8/m);
-  assert.doesNotMatch(r.out, /^repeat_1\.0 /m);
+  assert.match(r.out, /^gap_1\s+gap\s+1x16x1x1/m); // top-level layers keep their rows
+  assert.doesNotMatch(r.out, /^repeat_1\.0/m);
 });
 
 test('a file with errors exits 1 and prints file:line:col diagnostics on stderr', () => {

@@ -1,7 +1,7 @@
 // The CLI's two outputs: the stable JSON report (documented in README.md, "JSON report") and the
 // human table. Both are plain functions of an Analysis; they do no IO.
 import Table from 'cli-table3';
-import type { Analysis, FlopsConvention } from '../analysis/analyze';
+import type { Analysis, Figures, FlopsConvention } from '../analysis/analyze';
 import { grouped, human, humanBytes, shapeWithBatch } from '../ide/units';
 
 export const JSON_VERSION = 1;
@@ -74,24 +74,28 @@ const TABLE_STYLE = {
   style: { head: [] as string[], border: [] as string[], 'padding-left': 0, 'padding-right': 0 },
 };
 
-/** The per-layer (or per-block) table with totals and a footer naming the conventions. */
+/** The per-layer table (or, with `blocks`, one row per top-level layer, block use or repeat) with totals and a footer naming the conventions. */
 export function tableReport(a: Analysis, o: ReportOptions & { blocks?: boolean }): string {
   const { batch, dtype } = a.settings;
   const total = a.totals.flops[o.flops];
-  const head = o.blocks ? ['block', 'kind', 'output', 'params', 'MACs', 'FLOPs', 'memory', 'share'] : ['layer', 'op', 'output', 'params', 'MACs', 'FLOPs', 'memory', 'share'];
+  const head = o.blocks ? ['layer or block', 'kind', 'output', 'params', 'MACs', 'FLOPs', 'memory', 'share'] : ['layer', 'op', 'output', 'params', 'MACs', 'FLOPs', 'memory', 'share'];
   const t = new Table({ head, colAligns: ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'right'], ...TABLE_STYLE });
+  const row = (name: string, kind: string, shape: number[], f: Figures) =>
+    t.push([name, kind, shape.length ? shapeWithBatch(shape, batch) : '-', human(f.params), human(f.macs), human(f.flops[o.flops]), humanBytes(f.memoryBytes), pct(f.flops[o.flops], total)]);
   if (o.blocks) {
-    const top = a.groups.filter((g) => !a.groups.some((p) => p !== g && g.name.startsWith(p.name + '.')));
-    for (const g of top) {
-      const f = g.flops[o.flops];
-      t.push([g.name, g.kind, g.outputShape.length ? shapeWithBatch(g.outputShape, batch) : '-', human(g.params), human(g.macs), human(f), humanBytes(g.memoryBytes), pct(f, total)]);
+    // top-level layers and the outermost block uses and repeats, in file order
+    const printed = new Set<string>();
+    for (const l of a.layers) {
+      const outer = l.groups[l.groups.length - 1];
+      if (!outer) row(l.name, l.foldedInto ? `${l.op} (folded)` : l.op, l.outputShape, l);
+      else if (!printed.has(outer)) {
+        printed.add(outer);
+        const g = a.groups.find((x) => x.name === outer)!;
+        row(g.name, g.kind, g.outputShape, g);
+      }
     }
   } else {
-    for (const l of a.layers) {
-      const f = l.flops[o.flops];
-      const op = l.foldedInto ? `${l.op} (folded)` : l.op;
-      t.push([l.name, op, shapeWithBatch(l.outputShape, batch), human(l.params), human(l.macs), human(f), humanBytes(l.memoryBytes), pct(f, total)]);
-    }
+    for (const l of a.layers) row(l.name, l.foldedInto ? `${l.op} (folded)` : l.op, l.outputShape, l);
   }
   const tt = a.totals;
   t.push(['total', `${a.layers.length} layers`, '', human(tt.params), human(tt.macs), human(total), humanBytes(tt.memoryBytes), '']);
