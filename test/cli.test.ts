@@ -1,7 +1,7 @@
 // The `netcost` command as users and scripts meet it: table, JSON contract, flags, exit codes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -144,4 +144,16 @@ test('the installed bin runs the bundled CLI (exit codes pass through; npm test 
   assert.match(missing.stderr, /no such file/);
   const version = spawnSync(process.execPath, [bin, '--version'], { encoding: 'utf8' });
   assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
+});
+
+test('the JSON excerpt in the README is what `netcost examples/resnet50.net --json` prints', () => {
+  const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+  const jsonc = /```jsonc\n([\s\S]*?)```/.exec(readme)![1];
+  const doc = JSON.parse(jsonc.replace(/\s*\/\/.*$/gm, ''));
+  const real = JSON.parse(run(join(__dirname, '..', 'examples', 'resnet50.net'), '--json').out);
+  assert.deepEqual(Object.keys(doc), Object.keys(real));
+  assert.deepEqual(doc.totals, real.totals);
+  assert.deepEqual(doc.layers[0], real.layers.find((l: { name: string }) => l.name === doc.layers[0].name));
+  assert.deepEqual(doc.blocks[0], real.blocks[0]);
+  assert.deepEqual(Object.keys(doc.diagnostics[0]), ['line', 'column', 'endLine', 'endColumn', 'severity', 'code', 'message']);
 });
