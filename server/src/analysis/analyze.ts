@@ -106,8 +106,6 @@ interface LayerRec {
   pad0: boolean;
 }
 
-const rangeOfExpr = (e: Expr) => e.range;
-
 function editDistance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0][j] = j;
@@ -326,7 +324,7 @@ class Evaluator {
       const subName = s.name && !isLast ? `${s.name.text}.${findOp(call.op.text)?.name ?? call.op.text}` : null;
       const bnFollows = findOp(s.ops[i + 1]?.op.text ?? '')?.name === 'bn';
       const b = this.blocks.has(call.op.text)
-        ? this.blockUse(call, current[0], scope, explicit?.text ?? subName, current.length, s)
+        ? this.blockUse(call, current[0], scope, explicit?.text ?? subName, current.length)
         : this.layer(call, current, scope, explicit?.text ?? subName, bnFollows);
       if (explicit) this.bind(scope, explicit, b);
       else if (subName) this.bind(scope, subName, b);
@@ -433,13 +431,13 @@ class Evaluator {
 
   private checked<T>(f: () => T, at: Expr): T {
     try { return f(); } catch (e) {
-      if (e instanceof AnalysisError && !e.range) throw new AnalysisError(e.code, e.message, rangeOfExpr(at));
+      if (e instanceof AnalysisError && !e.range) throw new AnalysisError(e.code, e.message, at.range);
       throw e;
     }
   }
 
   // ---- blocks and repeats
-  private blockUse(call: OpCall, input: Binding, scope: Scope, name: string | null, inputCount: number, _s: Stmt, fullName?: string): Binding {
+  private blockUse(call: OpCall, input: Binding, scope: Scope, name: string | null, inputCount: number, fullName?: string): Binding {
     const def = this.blocks.get(call.op.text)!;
     if (inputCount !== 1) throw new AnalysisError('bad-inputs', `block \`${def.name.text}\` takes one input (\`in\`), got ${inputCount}`, call.range);
     if (this.active.includes(def.name.text))
@@ -534,7 +532,7 @@ class Evaluator {
             const ins = singleUse.from ? singleUse.from.map((r) => this.pick(this.resolve(r, iter), r.index)) : [scope.prev!];
             if (!ins[0]) throw new AnalysisError('no-input', 'no input above this repeat', call.op.range);
             if (!ins[0].outputs) { scope.prev = ins[0]; continue; }
-            scope.prev = this.blockUse({ ...call, args: call.args }, ins[0], iter, null, ins.length, singleUse, `${path}.${i}`);
+            scope.prev = this.blockUse(call, ins[0], iter, null, ins.length, `${path}.${i}`);
           } catch (e) {
             const at = this.fail(e, call.range);
             scope.prev = { outputs: null, layer: -1, range: call.range, brokenAt: at };

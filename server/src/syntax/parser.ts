@@ -31,13 +31,13 @@ class Parser {
   constructor(private readonly toks: Token[]) { this.fuel = 8 * toks.length + 10_000; }
 
   file(): ParsedFile {
-    const statements = this.statements(false);
+    const statements = this.statements();
     while (!this.at('eof')) {
       // Only a stray `end` stops the top-level loop.
       const t = this.advance();
       this.report(new ParseError(t.range, '`end` without a `block` or `repeat` to close', 'unmatched-end'));
       this.skipLine();
-      statements.push(...this.statements(false));
+      statements.push(...this.statements());
     }
     return { statements, diagnostics: this.diagnostics };
   }
@@ -78,13 +78,12 @@ class Parser {
 
   // ---- statements
   /** Statements up to the end of the file or (inside a block or repeat) the next `end`. */
-  private statements(nested: boolean, indent = -1): Stmt[] {
+  private statements(indent = -1): Stmt[] {
     const out: Stmt[] = [];
     for (;;) {
       this.skipNewlines();
       if (this.at('eof') || this.atKeyword('end')) return out;
       if (this.peek().range.start.character <= indent) return out; // recovery: a body without `end` stops at a dedent
-      if (!nested && this.atKeyword('end')) return out;
       const before = this.i;
       try {
         const s = this.statement();
@@ -295,7 +294,7 @@ class Parser {
     }
     const reported = this.diagnostics.length;
     if (this.fuel > 0) { // fuel: many unclosed bodies fall back to indentation instead of rescanning
-      const body = this.statements(true);
+      const body = this.statements();
       if (this.eat('ident', 'end')) return body;
       this.fuel -= this.i - at;
       this.i = at;
@@ -304,7 +303,7 @@ class Parser {
     this.report(new ParseError(header, message, 'missing-end'));
     let first = at; // the header line's first token: its column is the header's indentation
     while (first > 0 && this.toks[first - 1].kind !== 'newline') first--;
-    const recovered = this.statements(true, this.toks[first].range.start.character);
+    const recovered = this.statements(this.toks[first].range.start.character);
     while (this.i > 0 && this.toks[this.i - 1].kind === 'newline') this.i--; // stop at the body's last line end
     this.unclosed.set(at, { body: recovered, end: this.i, diagnostics: this.diagnostics.slice(reported) });
     return recovered;
@@ -319,7 +318,7 @@ class Parser {
   /** `a x b x c`: the separator is the identifier `x` between two values. */
   shapeExpr(): Expr {
     const first = this.expr();
-    if (!this.atKeyword('x') && !this.at('ident', 'x')) return first;
+    if (!this.atKeyword('x')) return first;
     const items = [first];
     while (this.eat('ident', 'x')) items.push(this.expr());
     return { kind: 'tuple', items, range: { start: first.range.start, end: this.prevEnd() } };
