@@ -40,6 +40,10 @@ export interface Layer extends Figures {
   /** range of the statement that produced it at the top level (a block use, a repeat, or the layer itself) */
   useRange: Range;
   inputs: string[];
+  /** per-sample shapes of the inputs, in `inputs` order */
+  inputShapes: number[][];
+  /** the evaluated arguments: positional ones under their names (`C_out`), options under theirs (`k`, `g`) */
+  attrs: Record<string, Value>;
   outputShape: number[];
   /** all outputs (several for `split`), per sample */
   outputs: number[][];
@@ -388,6 +392,7 @@ class Evaluator {
       layer: {
         name: scope.prefix + local, op: spec.name, range: call.range, useRange: this.useRange ?? call.range,
         inputs: ins.map((b) => (b.layer >= 0 ? this.recs[b.layer].layer.name : this.inputName(b))),
+        inputShapes: ins.map((b) => b.outputs![0]), attrs: args.attrs,
         outputShape: cost.outputs[0], outputs: cost.outputs, trainingParams: cost.trainingParams, cost,
         foldedInto: null, biasFromBn: false, groups: [...this.groupStack].reverse(),
       },
@@ -426,7 +431,12 @@ class Evaluator {
       const missing = spec.positional.slice(positional.length).map((x) => `${x.name} (${x.doc})`).join(', ');
       throw new AnalysisError('missing-arg', `${spec.name} needs ${missing}`, call.range);
     }
-    return { positional, get: (n) => options.get(n), bnFollows };
+    const attrs: Record<string, Value> = Object.fromEntries(options);
+    positional.forEach((v, i) => {
+      const key = spec.positional[Math.min(i, spec.positional.length - 1)].name;
+      attrs[key] = spec.variadic && i >= spec.positional.length - 1 ? [...((attrs[key] as number[] | undefined) ?? []), v as number] : v;
+    });
+    return { positional, get: (n) => options.get(n), bnFollows, attrs };
   }
 
   private checked<T>(f: () => T, at: Expr): T {

@@ -51,6 +51,8 @@ export interface Args {
   positional: Value[];
   /** true when `| bn` follows on the same line (a conv's bias then defaults to false) */
   bnFollows: boolean;
+  /** every argument by name, for reports and lint rules (a variadic argument is a list) */
+  attrs: Record<string, Value>;
 }
 
 // ---- helpers
