@@ -1,4 +1,5 @@
-// The VS Code side: starts the bundled language server (dist/server.js) for `.net` documents.
+// The VS Code side: starts the bundled language server (dist/server.js) for `.net` documents. Settings
+// (`netcost.*`, contributed in package.json) reach the server through workspace/configuration.
 import * as path from 'node:path';
 import type { ExtensionContext } from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
@@ -11,7 +12,11 @@ export async function activate(context: ExtensionContext): Promise<void> {
     run: { module, transport: TransportKind.ipc },
     debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
   };
-  const options: LanguageClientOptions = { documentSelector: [{ language: 'netcost' }] };
+  const options: LanguageClientOptions = {
+    documentSelector: [{ language: 'netcost' }],
+    // settings are pulled by the server (workspace/configuration); this makes VS Code tell it when they change
+    synchronize: { configurationSection: 'netcost' },
+  };
   client = new LanguageClient('netcost', 'NetCost', server, options);
   await client.start();
 }

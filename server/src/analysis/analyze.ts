@@ -56,6 +56,8 @@ export interface Layer extends Figures {
   foldedInto: string | null;
   /** a conv or linear layer that gained a bias from a folded batch norm */
   biasFromBn: boolean;
+  /** bias elements in `params` (a conv's own bias or one gained from a folded batch norm) */
+  biasParams: number;
   /** block instance this layer belongs to, innermost first (`layer1.0`, `layer1`) */
   groups: string[];
 }
@@ -80,6 +82,8 @@ export interface Analysis {
   diagnostics: Diagnostic[];
   totals: Figures & { trainingParams: number; activations: number };
   syntax: ParsedFile;
+  /** how many layer costs this analysis computed (the rest came from the cache) */
+  evaluations: number;
 }
 
 export const LIMITS = { repeat: 10_000, layers: 200_000, depth: 64, iterations: 200_000 };
@@ -129,8 +133,20 @@ function suggest(word: string, candidates: Iterable<string>): string {
   return bestD <= Math.max(1, Math.floor(word.length / 3)) ? ` (did you mean \`${best}\`?)` : '';
 }
 
-export function analyze(text: string, settings: Settings = DEFAULT_SETTINGS): Analysis {
-  return new Evaluator(parse(text), settings).run();
+/**
+ * Layer costs computed by earlier analyses, keyed by what they depend on (op, arguments, input
+ * shapes). Keep one per document and pass it to every analysis of that document: an edit then
+ * re-evaluates only the layers whose key changed. Costs are per sample, so batch and dtype changes
+ * reuse them too.
+ */
+export class CostCache {
+  readonly costs = new Map<string, Cost>();
+  /** drops entries no analysis used since the last prune, so the cache does not grow without bound */
+  prune(used: Set<string>) { for (const k of this.costs.keys()) if (!used.has(k)) this.costs.delete(k); }
+}
+
+export function analyze(text: string, settings: Settings = DEFAULT_SETTINGS, cache = new CostCache()): Analysis {
+  return new Evaluator(parse(text), settings, cache).run();
 }
 
 class Evaluator {
@@ -147,7 +163,9 @@ class Evaluator {
   private limitHit = false;
   private iterations = 0; // repeat iterations, bounded: nested repeats that build nothing still cost time
 
-  constructor(private readonly file: ParsedFile, private readonly settings: Settings) {}
+  private evaluations = 0;
+  private readonly used = new Set<string>();
+  constructor(private readonly file: ParsedFile, private readonly settings: Settings, private readonly cache: CostCache) {}
 
   run(): Analysis {
     for (const d of this.file.diagnostics) this.diagnostics.push({ ...d, severity: 'error' });
@@ -168,6 +186,7 @@ class Evaluator {
       }
     }
     this.foldBatchNorms();
+    if (this.cache.costs.size > 2 * this.used.size + 1000) this.cache.prune(this.used);
     return this.finish();
   }
 
@@ -371,8 +390,18 @@ class Evaluator {
       throw new AnalysisError('limit', `more than ${LIMITS.layers.toLocaleString('en-US')} layers; the rest of the file is not analysed`, call.range);
     }
     let cost: Cost;
+    const inputShapes = ins.map((b) => b.outputs![0]);
+    // early cutoff: a layer whose kind, arguments and input shapes are unchanged reuses its cost
+    const key = `${spec.name}|${args.bnFollows}|${JSON.stringify(args.attrs)}|${JSON.stringify(inputShapes)}`;
     try {
-      cost = spec.apply(args, ins.map((b) => b.outputs![0]));
+      this.used.add(key);
+      const cached = this.cache.costs.get(key);
+      if (cached) cost = cached;
+      else {
+        cost = spec.apply(args, inputShapes);
+        this.evaluations++;
+        this.cache.costs.set(key, cost);
+      }
     } catch (e) {
       if (e instanceof AnalysisError && !e.range) throw new AnalysisError(e.code, e.message, call.range);
       throw e;
@@ -392,9 +421,9 @@ class Evaluator {
       layer: {
         name: scope.prefix + local, op: spec.name, range: call.range, useRange: this.useRange ?? call.range,
         inputs: ins.map((b) => (b.layer >= 0 ? this.recs[b.layer].layer.name : this.inputName(b))),
-        inputShapes: ins.map((b) => b.outputs![0]), attrs: args.attrs,
+        inputShapes, attrs: args.attrs,
         outputShape: cost.outputs[0], outputs: cost.outputs, trainingParams: cost.trainingParams, cost,
-        foldedInto: null, biasFromBn: false, groups: [...this.groupStack].reverse(),
+        foldedInto: null, biasFromBn: false, biasParams: 0, groups: [...this.groupStack].reverse(),
       },
     };
     this.recs.push(rec);
@@ -574,7 +603,7 @@ class Evaluator {
       else if (next.length === 1 && this.recs[next[0]].spec.foldsBn && this.recs[next[0]].pad0 && this.recs[next[0]].inputIdx.length === 1) target = this.recs[next[0]];
       if (!target) return;
       const c = bn.layer.cost;
-      bn.layer.cost = { ...c, params: 0, weights: 0, flops2: 0, flopsExact: 0, read: 0, written: 0, formula: `folded into ${target.layer.name}: no cost at inference` };
+      bn.layer.cost = { ...c, params: 0, weights: 0, flops2: 0, flopsExact: 0, read: 0, written: 0, formula: () => `folded into ${target.layer.name}: no cost at inference` };
       bn.layer.foldedInto = target.layer.name;
       if (!target.hasBias) {
         const t = target.layer.cost;
@@ -625,7 +654,12 @@ class Evaluator {
         f = zero();
         act = 0;
       }
-      layers.push({ ...r.layer, ...f, activations: act });
+      // assigned field by field: an object spread of this many fields is the slowest part of a run
+      const l = r.layer as Layer;
+      l.params = f.params; l.macs = f.macs; l.flops = f.flops; l.memoryBytes = f.memoryBytes; l.weightBytes = f.weightBytes;
+      l.activations = act;
+      if (r.spec.foldsBn && r.hasBias) l.biasParams = r.spec.name === 'linear' ? l.outputShape[l.outputShape.length - 1] : l.outputShape[0];
+      layers.push(l);
     }
     const groups: Group[] = this.groups
       .sort((a, b) => a.start - b.start || b.end - a.end)
@@ -637,6 +671,7 @@ class Evaluator {
     return {
       settings: this.settings, inputs: this.inputs, layers, groups, variables: this.variables,
       diagnostics: this.diagnostics, totals: { ...totals, trainingParams, activations }, syntax: this.file,
+      evaluations: this.evaluations,
     };
   }
 }

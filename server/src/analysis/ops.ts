@@ -21,8 +21,8 @@ export interface Cost {
   /** feature-map elements read and written */
   read: number;
   written: number;
-  /** the MACs (or FLOPs) formula with the numbers substituted, for hovers */
-  formula: string;
+  /** the MACs (or FLOPs) formula with the numbers substituted, for hovers (built only when asked) */
+  formula: () => string;
 }
 
 export type ArgKind = 'count' | 'index' | 'int' | 'pair' | 'pad' | 'bool' | 'word' | 'shape';
@@ -93,7 +93,7 @@ function pads(v: Value | undefined): [number | 'same', number | 'same'] {
 }
 
 const none = (outputs: number[][], formula = 'no arithmetic'): Cost =>
-  ({ outputs, params: 0, trainingParams: 0, weights: 0, macs: 0, flops2: 0, flopsExact: 0, read: 0, written: 0, formula });
+  ({ outputs, params: 0, trainingParams: 0, weights: 0, macs: 0, flops2: 0, flopsExact: 0, read: 0, written: 0, formula: () => formula });
 
 /** An element-wise op: `per` FLOPs per output element, reads every input, writes its output. */
 function elementwise(out: number[], inputs: number[][], per: number, what: string): Cost {
@@ -102,7 +102,7 @@ function elementwise(out: number[], inputs: number[][], per: number, what: strin
   return {
     outputs: [out], params: 0, trainingParams: 0, weights: 0, macs: 0, flops2: flops, flopsExact: flops,
     read: add(...inputs.map(elems)), written: n,
-    formula: `${per} FLOP${per === 1 ? '' : 's'} (${what}) x ${fmt(n)} elements = ${fmt(flops)} FLOPs`,
+    formula: () => `${per} FLOP${per === 1 ? '' : 's'} (${what}) x ${fmt(n)} elements = ${fmt(flops)} FLOPs`,
   };
 }
 
@@ -148,16 +148,16 @@ function convCost(op: string, c: ConvGeom, read: number, outputs: number[][], in
   const b = c.bias ? cout : 0;
   const params = add(mul(kh, kw, cin / g, cout), b);
   const biasFlops = c.bias ? outElems : 0;
-  let macs: number, exact: number, formula: string;
+  let macs: number, exact: number, formula: () => string;
   if (inPixels !== undefined) {
     // a transposed conv scatters every input pixel through the kernel
     macs = mul(kh, kw, cin / g, inPixels, cout);
     exact = add(mul(2, macs), -outElems, biasFlops);
-    formula = `K_h x K_w x C_in/g x H_in x W_in x C_out = ${kh} x ${kw} x ${cin / g} x ${fmt(inPixels)} x ${cout} = ${fmt(macs)} MACs`;
+    formula = () => `K_h x K_w x C_in/g x H_in x W_in x C_out = ${kh} x ${kw} x ${cin / g} x ${fmt(inPixels)} x ${cout} = ${fmt(macs)} MACs`;
   } else {
     macs = mul(kh, kw, cin / g, ho, wo, cout);
     exact = add(mul(add(mul(2, kh, kw, cin / g), -1), outElems), biasFlops);
-    formula = `K_h x K_w x C_in/g x H_out x W_out x C_out = ${kh} x ${kw} x ${cin / g} x ${ho} x ${wo} x ${cout} = ${fmt(macs)} MACs`;
+    formula = () => `K_h x K_w x C_in/g x H_out x W_out x C_out = ${kh} x ${kw} x ${cin / g} x ${ho} x ${wo} x ${cout} = ${fmt(macs)} MACs`;
   }
   return {
     outputs, params, trainingParams: params, weights: params, macs,
@@ -189,7 +189,7 @@ function pool(op: string, a: Args, input: number[]): Cost {
   return {
     outputs: [[c, ho, wo]], params: 0, trainingParams: 0, weights: 0, macs: 0, flops2: flops, flopsExact: flops,
     read: elems(input), written: mul(c, ho, wo),
-    formula: `K_h x K_w x C x H_out x W_out = ${kh} x ${kw} x ${c} x ${ho} x ${wo} = ${fmt(flops)} FLOPs (one per window element)`,
+    formula: () => `K_h x K_w x C x H_out x W_out = ${kh} x ${kw} x ${c} x ${ho} x ${wo} = ${fmt(flops)} FLOPs (one per window element)`,
   };
 }
 
@@ -262,7 +262,7 @@ export const OPS: OpSpec[] = [
         outputs: [[...lead, j]], params, trainingParams: params, weights: params, macs,
         flops2: add(mul(2, macs), biasFlops), flopsExact: add(mul(add(mul(2, i), -1), outElems), biasFlops),
         read: elems(x), written: outElems,
-        formula: `${t > 1 ? 'L x ' : ''}I x J = ${t > 1 ? `${t} x ` : ''}${i} x ${j} = ${fmt(macs)} MACs`,
+        formula: () => `${t > 1 ? 'L x ' : ''}I x J = ${t > 1 ? `${t} x ` : ''}${i} x ${j} = ${fmt(macs)} MACs`,
       };
     },
   },
@@ -284,7 +284,7 @@ export const OPS: OpSpec[] = [
       return {
         outputs: [[...batch, m, n]], params: 0, trainingParams: 0, weights: 0, macs,
         flops2: mul(2, macs), flopsExact: mul(b, m, n, 2 * k - 1), read: add(elems(x), elems(y)), written: mul(b, m, n),
-        formula: `batch x M x K x N = ${b} x ${m} x ${k} x ${n} = ${fmt(macs)} MACs`,
+        formula: () => `batch x M x K x N = ${b} x ${m} x ${k} x ${n} = ${fmt(macs)} MACs`,
       };
     },
   },
@@ -310,7 +310,7 @@ export const OPS: OpSpec[] = [
         flops2: add(mul(2, macs), biasFlops, softmaxAndScale),
         flopsExact: add(mul(4, l, d, 2 * d - 1), biasFlops, mul(hll, 2 * (d / h) - 1), mul(l, d, 2 * l - 1), softmaxAndScale),
         read: elems(x), written: elems(x),
-        formula: `4 x L x D x D + 2 x L x L x D = 4 x ${l} x ${d} x ${d} + 2 x ${l} x ${l} x ${d} = ${fmt(macs)} MACs`,
+        formula: () => `4 x L x D x D + 2 x L x L x D = 4 x ${l} x ${d} x ${d} + 2 x ${l} x ${l} x ${d} = ${fmt(macs)} MACs`,
       };
     },
   },
@@ -320,7 +320,7 @@ export const OPS: OpSpec[] = [
     unary(name, name === 'gap' ? ['globalavgpool'] : ['globalmaxpool'], `global ${name === 'gap' ? 'average' : 'max'} pooling to C x 1 x 1`, (_a, x) => {
       const [c, h, w] = image(name, x);
       const n = elems(x);
-      return { ...elementwise([c, 1, 1], [x], 1, 'per input element'), flops2: n, flopsExact: n, written: c, formula: `C x H x W = ${c} x ${h} x ${w} = ${fmt(n)} FLOPs` };
+      return { ...elementwise([c, 1, 1], [x], 1, 'per input element'), flops2: n, flopsExact: n, written: c, formula: () => `C x H x W = ${c} x ${h} x ${w} = ${fmt(n)} FLOPs` };
     })),
   unary('bn', ['batchnorm'], 'batch normalization (folds into a neighbouring conv or linear layer)', (_a, x) => {
     const c = x[0] ?? 1;

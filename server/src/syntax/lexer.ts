@@ -20,9 +20,13 @@ export interface Token {
 
 const PUNCT: TokenKind[] = ['->', '//', '**', '==', '!=', '<=', '>=', ':', '=', '(', ')', ',', '|', '[', ']', '.', '+', '-', '*', '/', '%', '<', '>'];
 
-const isDigit = (c: string) => c >= '0' && c <= '9';
-const isIdentStart = (c: string) => /[A-Za-z_]/.test(c);
-const isIdentChar = (c: string) => /[A-Za-z0-9_]/.test(c);
+// Character classes by code, without regular expressions: the lexer runs on every keystroke.
+const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '9';
+const isIdentStart = (c: string | undefined) => c !== undefined && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c === '_');
+const isIdentChar = (c: string | undefined) => isIdentStart(c) || isDigit(c);
+/** punctuation by first character, longest first */
+const PUNCT_BY_CHAR = new Map<string, TokenKind[]>();
+for (const p of PUNCT) PUNCT_BY_CHAR.set(p[0], [...(PUNCT_BY_CHAR.get(p[0]) ?? []), p]);
 
 export function lex(text: string): Token[] {
   const tokens: Token[] = [];
@@ -49,12 +53,12 @@ export function lex(text: string): Token[] {
     if (c === ' ' || c === '\t' || c === '\f' || c === '\v' || c === '\u00a0' || c === '\ufeff') { i++; spaceBefore = true; continue; }
     if (c === '#') { while (i < text.length && text[i] !== '\n' && text[i] !== '\r') i++; spaceBefore = true; continue; }
     const start = i;
-    if (isDigit(c) || (c === '.' && isDigit(text[i + 1] ?? ''))) {
-      while (isDigit(text[i] ?? '')) i++;
-      if (text[i] === '.' && isDigit(text[i + 1] ?? '')) { i++; while (isDigit(text[i] ?? '')) i++; }
-      if ((text[i] === 'e' || text[i] === 'E') && (isDigit(text[i + 1] ?? '') || ((text[i + 1] === '-' || text[i + 1] === '+') && isDigit(text[i + 2] ?? '')))) {
+    if (isDigit(c) || (c === '.' && isDigit(text[i + 1]))) {
+      while (isDigit(text[i])) i++;
+      if (text[i] === '.' && isDigit(text[i + 1])) { i++; while (isDigit(text[i])) i++; }
+      if ((text[i] === 'e' || text[i] === 'E') && (isDigit(text[i + 1]) || ((text[i + 1] === '-' || text[i + 1] === '+') && isDigit(text[i + 2])))) {
         i += 2;
-        while (isDigit(text[i] ?? '')) i++;
+        while (isDigit(text[i])) i++;
       }
       push('num', start, i);
       continue;
@@ -62,12 +66,12 @@ export function lex(text: string): Token[] {
     if (isIdentStart(c)) {
       // `x` between a value and a digit is the shape separator of `3x224x224`: emit it alone (`x1` is a name).
       const prev = tokens[tokens.length - 1];
-      if (c === 'x' && isDigit(text[i + 1] ?? '') && !spaceBefore && (prev?.kind === 'num' || prev?.kind === ')')) { push('ident', i, i + 1); i++; continue; }
+      if (c === 'x' && isDigit(text[i + 1]) && !spaceBefore && (prev?.kind === 'num' || prev?.kind === ')')) { push('ident', i, i + 1); i++; continue; }
       while (i < text.length && isIdentChar(text[i])) i++;
       push('ident', start, i);
       continue;
     }
-    const p = PUNCT.find((t) => text.startsWith(t, i));
+    const p = PUNCT_BY_CHAR.get(c)?.find((t) => text.startsWith(t, i));
     if (p) { push(p, i, i + p.length); i += p.length; continue; }
     // One error token per run of unexpected characters (a surrogate pair stays whole).
     while (i < text.length && !/[\s#A-Za-z0-9_:=(),|\[\].+\-*/%<>!]/.test(text[i])) i++;

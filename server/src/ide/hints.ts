@@ -1,0 +1,81 @@
+// Inlay hints as plain data: one per top-level statement that builds layers (a layer line, a block
+// use, a repeat), placed at the end of its first line, and a network total on the first input line.
+import type { Analysis, Figures, FlopsConvention } from '../analysis/analyze';
+import { human, humanBytes } from './units';
+
+export type HintField = 'shape' | 'macs' | 'flops' | 'params' | 'memory';
+export const HINT_FIELDS: HintField[] = ['shape', 'macs', 'flops', 'params', 'memory'];
+
+export interface HintOptions { content: HintField[]; flops: FlopsConvention }
+export const DEFAULT_HINTS: HintOptions = { content: ['shape', 'macs', 'params'], flops: '2macs' };
+
+export interface Hint { line: number; label: string; tooltip: string }
+
+/** What one top-level statement built: its line, its output shape and its summed figures. */
+export interface StatementCost extends Figures { line: number; outputShape: number[]; layerCount: number; name: string }
+
+const index = new WeakMap<Analysis, StatementCost[]>();
+
+/** The layers grouped by the top-level statement that built them, in line order (computed once per analysis). */
+export function statementCosts(a: Analysis): StatementCost[] {
+  let out = index.get(a);
+  if (out) return out;
+  out = [];
+  for (const l of a.layers) {
+    const line = l.useRange.start.line;
+    let s = out[out.length - 1];
+    if (!s || s.line !== line) {
+      s = { line, outputShape: l.outputShape, layerCount: 0, name: l.groups[l.groups.length - 1] ?? l.name, params: 0, macs: 0, flops: { '2macs': 0, exact: 0, macs: 0 }, memoryBytes: 0, weightBytes: 0 };
+      out.push(s);
+    }
+    s.outputShape = l.outputShape;
+    s.layerCount++;
+    s.params += l.params; s.macs += l.macs; s.memoryBytes += l.memoryBytes; s.weightBytes += l.weightBytes;
+    s.flops = { '2macs': s.flops['2macs'] + l.flops['2macs'], exact: s.flops.exact + l.flops.exact, macs: s.flops.macs + l.flops.macs };
+  }
+  index.set(a, out);
+  return out;
+}
+
+const FLOPS_NAME: Record<FlopsConvention, string> = { '2macs': 'FLOPs', exact: 'FLOPs (exact)', macs: 'FLOPs (=MACs)' };
+
+/** `128x112x112 · 925M MACs · 73.7K params` in the order of `content`. */
+export function hintLabel(f: Figures, shape: number[] | null, batch: number, o: HintOptions): string {
+  const parts: string[] = [];
+  for (const field of o.content) {
+    if (field === 'shape' && shape) parts.push((batch > 1 ? [batch, ...shape] : shape).join('x'));
+    if (field === 'macs') parts.push(`${human(f.macs)} MACs`);
+    if (field === 'flops') parts.push(`${human(f.flops[o.flops])} ${FLOPS_NAME[o.flops]}`);
+    if (field === 'params') parts.push(`${human(f.params)} params`);
+    if (field === 'memory') parts.push(`${humanBytes(f.memoryBytes)} moved`);
+  }
+  return parts.join(' · ');
+}
+
+function tooltip(f: Figures, a: Analysis, o: HintOptions, what: string): string {
+  const g = (n: number) => n.toLocaleString('en-US');
+  return `${what}: ${g(f.macs)} MACs, ${g(f.flops[o.flops])} FLOPs (${o.flops === '2macs' ? '2*MACs' : o.flops} convention), ` +
+    `${g(f.params)} params, ${g(f.memoryBytes)} bytes of memory access (${a.settings.dtype}, batch ${a.settings.batch})`;
+}
+
+/** Hints for the statements whose first line is in [startLine, endLine]; only those are formatted. */
+export function inlayHints(a: Analysis, startLine: number, endLine: number, o: HintOptions = DEFAULT_HINTS): Hint[] {
+  if (o.content.length === 0) return [];
+  const hints: Hint[] = [];
+  const first = a.inputs[0];
+  if (first && first.range.start.line >= startLine && first.range.start.line <= endLine && a.layers.length) {
+    const label = hintLabel(a.totals, null, a.settings.batch, o);
+    if (label) hints.push({ line: first.range.start.line, label: `total: ${label}`, tooltip: tooltip(a.totals, a, o, `network total, ${a.layers.length} layers`) });
+  }
+  const stmts = statementCosts(a);
+  // binary search for the first statement in range
+  let lo = 0;
+  let hi = stmts.length;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (stmts[mid].line < startLine) lo = mid + 1; else hi = mid; }
+  for (let i = lo; i < stmts.length && stmts[i].line <= endLine; i++) {
+    const s = stmts[i];
+    const label = hintLabel(s, s.outputShape, a.settings.batch, o);
+    if (label) hints.push({ line: s.line, label, tooltip: tooltip(s, a, o, s.layerCount > 1 ? `${s.name}, ${s.layerCount} layers` : s.name) });
+  }
+  return hints;
+}

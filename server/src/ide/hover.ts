@@ -1,0 +1,101 @@
+// Hover text as plain markdown: a layer's breakdown (formula with the numbers substituted, params
+// with and without bias, FLOPs in the chosen convention, memory split, arithmetic intensity, share),
+// a block use's or repeat's totals and costliest layers, or where a referenced name is defined.
+import { DTYPE_BYTES, type Analysis, type FlopsConvention, type Group, type Layer } from '../analysis/analyze';
+import type { Stmt } from '../syntax/ast';
+import type { Pos, Range } from '../syntax/lexer';
+import { grouped, human, humanBytes } from './units';
+
+export interface Hover { markdown: string; range: Range }
+
+const CONVENTION: Record<FlopsConvention, string> = { '2macs': '2*MACs', exact: 'exact', macs: 'MACs' };
+
+const before = (a: Pos, b: Pos) => a.line < b.line || (a.line === b.line && a.character <= b.character);
+export const contains = (r: Range, p: Pos) => before(r.start, p) && before(p, r.end);
+const pct = (part: number, whole: number) => (whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : '-');
+const shapeText = (shape: number[], batch: number) => [batch, ...shape].join(' x ');
+
+export function layerMarkdown(a: Analysis, l: Layer, flops: FlopsConvention): string {
+  const { batch, dtype } = a.settings;
+  const bytes = DTYPE_BYTES[dtype];
+  const c = l.cost;
+  const lines: string[] = [];
+  lines.push(`**${l.name}** · \`${l.op}\`${l.foldedInto ? ` · folded into \`${l.foldedInto}\`` : ''}`);
+  lines.push('');
+  const ins = l.inputShapes.map((s, i) => `\`${l.inputs[i]}\` ${shapeText(s, batch)}`).join(', ');
+  lines.push(`output ${shapeText(l.outputShape, batch)}${ins ? ` from ${ins}` : ''}`);
+  lines.push('');
+  lines.push('```');
+  lines.push(c.formula() + (batch > 1 && l.macs ? ` per sample; x ${batch} = ${grouped(l.macs)} MACs` : ''));
+  lines.push('```');
+  const bias = l.biasParams;
+  lines.push(`- **params** ${grouped(l.params)}${bias ? ` (${grouped(l.params - bias)} without the bias of ${grouped(bias)}${l.biasFromBn ? ', gained from the folded batch norm' : ''})` : ''}` +
+    (l.trainingParams !== l.params ? `; ${grouped(l.trainingParams)} as training counts them` : ''));
+  lines.push(`- **MACs** ${grouped(l.macs)}`);
+  lines.push(`- **FLOPs** ${grouped(l.flops[flops])} (${CONVENTION[flops]} convention)`);
+  const inB = batch * c.read * bytes;
+  const outB = batch * c.written * bytes;
+  lines.push(`- **memory access** ${grouped(l.memoryBytes)} bytes (${dtype}, batch ${batch}) = input ${grouped(inB)} + output ${grouped(outB)} + weights ${grouped(l.weightBytes)}`);
+  const intensity = l.memoryBytes > 0 ? (l.flops['2macs'] / l.memoryBytes).toFixed(2) : '-';
+  lines.push(`- **arithmetic intensity** ${intensity} FLOP/byte (2*MACs FLOPs / bytes)`);
+  lines.push(`- **share of the network** ${pct(l.macs, a.totals.macs)} of MACs, ${pct(l.flops[flops], a.totals.flops[flops])} of FLOPs, ${pct(l.memoryBytes, a.totals.memoryBytes)} of memory access`);
+  return lines.join('\n');
+}
+
+export function groupMarkdown(a: Analysis, g: Group, flops: FlopsConvention): string {
+  const layers = a.layers.filter((l) => l.groups.includes(g.name));
+  const top = [...layers].sort((x, y) => y.flops[flops] - x.flops[flops] || y.memoryBytes - x.memoryBytes).slice(0, 3);
+  const { batch, dtype } = a.settings;
+  return [
+    `**${g.name}** · ${g.kind === 'repeat' ? 'repeat' : `block \`${g.kind}\``} · ${g.layerCount} layers`,
+    '',
+    `output ${g.outputShape.length ? shapeText(g.outputShape, batch) : '-'}`,
+    '',
+    `- **params** ${grouped(g.params)}`,
+    `- **MACs** ${grouped(g.macs)} (${pct(g.macs, a.totals.macs)} of the network)`,
+    `- **FLOPs** ${grouped(g.flops[flops])} (${CONVENTION[flops]} convention)`,
+    `- **memory access** ${grouped(g.memoryBytes)} bytes (${dtype}, batch ${batch}; ${pct(g.memoryBytes, a.totals.memoryBytes)} of the network)`,
+    '',
+    'costliest layers:',
+    ...top.map((l) => `- \`${l.name}\` ${l.op}: ${human(l.flops[flops])} FLOPs, ${humanBytes(l.memoryBytes)} moved`),
+  ].join('\n');
+}
+
+/** The layer stmt `from` references in a statement list, with the block they sit in. */
+function* references(stmts: Stmt[], block: string | null): Generator<{ name: string; range: Range; block: string | null }> {
+  for (const s of stmts) {
+    if (s.kind === 'layer' && s.from) for (const r of s.from) yield { name: r.name, range: r.range, block };
+    if (s.kind === 'block') yield* references(s.body, s.name.text);
+    if (s.kind === 'repeat') yield* references(s.body, block);
+    if (s.kind === 'when') yield* references([s.body], block);
+  }
+}
+
+function nameMarkdown(a: Analysis, name: string, block: string | null): string | null {
+  const input = a.inputs.find((i) => i.name === name);
+  if (input) return `**${name}** · input, defined on line ${input.range.start.line + 1}\n\nshape ${shapeText(input.shape, a.settings.batch)}`;
+  const l = block === null
+    ? a.layers.find((x) => x.name === name)
+    : a.layers.find((x) => x.name.endsWith(`.${name}`) && x.groups.length > 0);
+  if (l) return `**${name}** · \`${l.op}\`, defined on line ${l.range.start.line + 1}${block ? ` (block \`${block}\`; first use: \`${l.name}\`)` : ''}\n\nshape ${shapeText(l.outputShape, a.settings.batch)}`;
+  const g = a.groups.find((x) => x.name === name);
+  if (g) return `**${name}** · ${g.kind === 'repeat' ? 'repeat' : `use of block \`${g.kind}\``}, defined on line ${g.range.start.line + 1}\n\nshape ${shapeText(g.outputShape, a.settings.batch)}`;
+  return null;
+}
+
+export function hover(a: Analysis, pos: Pos, flops: FlopsConvention = '2macs'): Hover | null {
+  for (const r of references(a.syntax.statements, null)) {
+    if (!contains(r.range, pos)) continue;
+    const md = nameMarkdown(a, r.name, r.block);
+    return md ? { markdown: md, range: r.range } : null;
+  }
+  // a layer whose op sits under the cursor; inside a block body, the first use stands for all
+  const hit = a.layers.filter((l) => contains(l.range, pos));
+  if (hit.length) {
+    const l = hit[0];
+    const uses = hit.length > 1 ? `\n\n---\n${hit.length} uses: ${hit.slice(0, 6).map((x) => `\`${x.name}\` ${human(x.macs)} MACs`).join(', ')}${hit.length > 6 ? ', ...' : ''}` : '';
+    return { markdown: layerMarkdown(a, l, flops) + uses, range: l.range };
+  }
+  const g = a.groups.find((x) => contains(x.range, pos)); // the outermost: a repeat before its iterations
+  return g ? { markdown: groupMarkdown(a, g, flops), range: g.range } : null;
+}
