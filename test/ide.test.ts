@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze } from '../server/src/analysis/analyze';
-import { inlayHints, hintLabel } from '../server/src/ide/hints';
+import { inlayHints } from '../server/src/ide/hints';
 import { hover } from '../server/src/ide/hover';
 import { readSettings, DEFAULT_EDITOR_SETTINGS } from '../server/src/ide/settings';
 import { analyzeDocument } from '../server/src/ide/document';
