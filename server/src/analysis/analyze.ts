@@ -4,7 +4,7 @@
 import { isStackOverflow, parse } from '../syntax/parser';
 import type { Expr, Ident, OpCall, ParsedFile, Ref, Stmt } from '../syntax/ast';
 import type { Range } from '../syntax/lexer';
-import { AnalysisError, Env, evaluate, evalNumber, fmtValue, type Value } from './values';
+import { AnalysisError, Env, evaluate, evalNumber, fmtValue, Trail, type Value } from './values';
 import { checkArg, findOp, formatShape, OP_NAMES, type Args, type Cost, type OpSpec } from './ops';
 import { add, elems, mul } from './exact';
 
@@ -101,15 +101,32 @@ class Scope {
   readonly names = new Map<string, Binding>();
   readonly counters = new Map<string, number>();
   prev: Binding | null = null;
-  constructor(readonly prefix: string, readonly env: Env, readonly parent: Scope | null, readonly statements: Stmt[]) {}
+  /** set on the root scope, whose writes must be undoable */
+  trail: Trail | null = null;
+  constructor(readonly prefix: string, readonly env: Env, readonly parent: Scope | null, public statements: Stmt[]) {}
   lookup(name: string): Binding | undefined { return this.names.get(name) ?? this.parent?.lookup(name); }
-  ordinal(key: string): number { const n = (this.counters.get(key) ?? 0) + 1; this.counters.set(key, n); return n; }
+  setName(name: string, b: Binding) { if (this.trail) this.trail.set(this.names, name, b); else this.names.set(name, b); }
+  ordinal(key: string): number {
+    const n = (this.counters.get(key) ?? 0) + 1;
+    if (this.trail) this.trail.set(this.counters, key, n); else this.counters.set(key, n);
+    return n;
+  }
 }
+
+/** The evaluator's state before a top-level statement: what `resume` rolls back to. */
+interface Mark { recs: number; groups: number; diagnostics: number; inputs: number; variables: number; trail: number; prev: Binding | null; limitHit: boolean; iterations: number }
 
 interface LayerRec {
   layer: Omit<Layer, keyof Figures | 'activations'>;
+  /** the cost and bias before batch-norm folding (folding is redone from them on every run) */
+  base: Cost;
+  baseHasBias: boolean;
   spec: OpSpec;
   inputIdx: number[];
+  /** the scaled figures of `figuresOf`, kept while the cost object stays the same */
+  figures?: Figures;
+  activations?: number;
+  figuresOf?: Cost;
   hasBias: boolean;
   pad0: boolean;
 }
@@ -149,7 +166,7 @@ export function analyze(text: string, settings: Settings = DEFAULT_SETTINGS, cac
   return new Evaluator(parse(text), settings, cache).run();
 }
 
-class Evaluator {
+export class Evaluator {
   private readonly recs: LayerRec[] = [];
   private readonly groups: { name: string; kind: string; range: Range; start: number; end: number; output: number[] | null }[] = [];
   private readonly diagnostics: Diagnostic[] = [];
@@ -165,12 +182,19 @@ class Evaluator {
 
   private evaluations = 0;
   private readonly used = new Set<string>();
-  constructor(private readonly file: ParsedFile, private readonly settings: Settings, private readonly cache: CostCache) {}
+  private readonly trail = new Trail();
+  private readonly marks: Mark[] = [];
+  /** the first top-level statement whose analysis read statements below it (a forward reference) */
+  private lookahead = Infinity;
+  private topIndex = 0;
+  private root!: Scope;
+  constructor(private file: ParsedFile, readonly settings: Settings, private readonly cache: CostCache) {}
 
   run(): Analysis {
-    for (const d of this.file.diagnostics) this.diagnostics.push({ ...d, severity: 'error' });
     const env: Env = new Env(null, (n, r, axis): number => this.dimOf(root, n, r, axis));
     const root: Scope = new Scope('', env, null, this.file.statements);
+    env.trail = root.trail = this.trail;
+    this.root = root;
     for (const s of this.file.statements) {
       if (s.kind === 'block') {
         if (this.blocks.has(s.name.text) || findOp(s.name.text))
@@ -179,22 +203,60 @@ class Evaluator {
       }
       if (s.kind === 'def') env.setFn(s.name.text, { params: s.params, body: s.body, env });
     }
-    this.statements(root);
-    for (const name of Object.keys(this.settings.overrides ?? {})) {
-      if (!this.variables.some((v) => v.name === name)) {
-        this.diagnostics.push({ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 'error', code: 'unknown-variable', message: `\`${name}\` is set from outside, but the file has no top-level variable \`${name}\`` });
-      }
-    }
-    this.foldBatchNorms();
+    this.from(0);
     if (this.cache.costs.size > 2 * this.used.size + 1000) this.cache.prune(this.used);
     return this.finish();
+  }
+
+  /**
+   * Re-analyses `file`, whose first `k` top-level statements are the very ones (same objects) this
+   * evaluator has analysed, and whose blocks and functions are unchanged: rolls back to statement `k`
+   * and evaluates from there. Returns null when that is not safe (then run a fresh evaluator).
+   */
+  resume(file: ParsedFile, k: number): Analysis | null {
+    k = Math.min(k, this.lookahead);
+    if (!this.root || k > this.marks.length) return null;
+    const m = this.marks[k] ?? this.markNow();
+    this.recs.length = m.recs;
+    this.groups.length = m.groups;
+    this.diagnostics.length = m.diagnostics;
+    this.inputs.length = m.inputs;
+    this.variables.length = m.variables;
+    this.trail.undo(m.trail);
+    this.root.prev = m.prev;
+    this.limitHit = m.limitHit;
+    this.iterations = m.iterations;
+    this.marks.length = k;
+    this.file = file;
+    this.root.statements = file.statements;
+    this.evaluations = 0;
+    this.lookahead = Infinity;
+    this.from(k);
+    return this.finish();
+  }
+
+  private markNow(): Mark {
+    return {
+      recs: this.recs.length, groups: this.groups.length, diagnostics: this.diagnostics.length, inputs: this.inputs.length,
+      variables: this.variables.length, trail: this.trail.length, prev: this.root.prev, limitHit: this.limitHit, iterations: this.iterations,
+    };
+  }
+
+  /** Evaluates the top-level statements from index `k`, marking the state before each. */
+  private from(k: number) {
+    const stmts = this.file.statements;
+    for (let i = k; i < stmts.length; i++) {
+      this.marks[i] = this.markNow();
+      this.topIndex = i;
+      this.statement(stmts[i], this.root);
+    }
   }
 
   // ---- diagnostics
   private error(range: Range, code: string, message: string, severity: Severity = 'error') {
     const key = `${range.start.line}:${range.start.character}:${code}:${message}`;
     if (this.noted.has(key)) return; // a block used many times reports its error once
-    this.noted.add(key);
+    this.trail.add(this.noted, key);
     this.diagnostics.push({ range, severity, code, message });
   }
   private fail(e: unknown, fallback: Range): Range {
@@ -252,7 +314,7 @@ class Evaluator {
     if (scope.names.has(text) && typeof name !== 'string') {
       this.error(name.range, 'duplicate-name', `\`${text}\` is already defined in this scope`);
     }
-    scope.names.set(text, b);
+    scope.setName(text, b);
   }
 
   private input(s: Extract<Stmt, { kind: 'input' }>, scope: Scope) {
@@ -291,6 +353,7 @@ class Evaluator {
 
   /** A reference to a name defined further down: a cycle if that layer depends back on this one. */
   private definedLater(ref: Ref, scope: Scope): AnalysisError | null {
+    this.lookahead = Math.min(this.lookahead, this.topIndex); // this statement's result depends on later ones
     const stmts = scope.statements;
     const nameOf = (s: Stmt) => (s.kind === 'layer' || s.kind === 'repeat' || s.kind === 'input' ? s.name?.text ?? null : null);
     const target = stmts.findIndex((s) => nameOf(s) === ref.name);
@@ -330,7 +393,7 @@ class Evaluator {
     if (broken) {
       const key = `skip:${broken.brokenAt?.start.line}:${broken.brokenAt?.start.character}`;
       if (broken.brokenAt && !this.noted.has(key)) {
-        this.noted.add(key);
+        this.trail.add(this.noted, key);
         this.error(s.range, 'skipped', `not analysed: its input has an error on line ${broken.brokenAt.start.line + 1}`, 'info');
       }
       const b: Binding = { outputs: null, layer: -1, range: s.range, brokenAt: broken.brokenAt };
@@ -413,10 +476,10 @@ class Evaluator {
     const ordinal = scope.ordinal(spec.name); // named layers count too: `conv_3` is the third conv
     const local = name ?? `${spec.name}_${ordinal}`;
     const p = args.get('p');
+    const hasBias = args.get('bias') === undefined ? !bnFollows : args.get('bias') === 'true';
     const rec: LayerRec = {
-      spec,
+      spec, base: cost, baseHasBias: hasBias, hasBias,
       inputIdx: ins.map((b) => b.layer),
-      hasBias: args.get('bias') === undefined ? !bnFollows : args.get('bias') === 'true',
       pad0: p === undefined || p === 'valid' || p === 0 || (Array.isArray(p) && p.every((v) => v === 0)),
       layer: {
         name: scope.prefix + local, op: spec.name, range: call.range, useRange: this.useRange ?? call.range,
@@ -591,16 +654,25 @@ class Evaluator {
 
   // ---- batch-norm folding (cost-model.md section 2)
   private foldBatchNorms() {
-    const consumers = new Map<number, number[]>();
-    this.recs.forEach((r, i) => r.inputIdx.forEach((j) => { if (j >= 0) consumers.set(j, [...(consumers.get(j) ?? []), i]); }));
+    for (const r of this.recs) {
+      r.layer.cost = r.base;
+      r.hasBias = r.baseHasBias;
+      r.layer.foldedInto = null;
+      r.layer.biasFromBn = false;
+    }
+    // readers per layer: a count and the last reader, in typed arrays (this runs on every edit)
+    const n = this.recs.length;
+    const readers = new Int32Array(n);
+    const lastReader = new Int32Array(n);
+    for (let i = 0; i < n; i++) for (const j of this.recs[i].inputIdx) if (j >= 0) { readers[j]++; lastReader[j] = i; }
     this.recs.forEach((bn, i) => {
       if (bn.spec.name !== 'bn') return;
       const prodIdx = bn.inputIdx[0];
       const prod = prodIdx >= 0 ? this.recs[prodIdx] : null;
-      const next = consumers.get(i) ?? [];
+      const next = readers[i] === 1 ? this.recs[lastReader[i]] : null;
       let target: LayerRec | null = null;
-      if (prod && prod.spec.foldsBn && consumers.get(prodIdx)?.length === 1) target = prod;
-      else if (next.length === 1 && this.recs[next[0]].spec.foldsBn && this.recs[next[0]].pad0 && this.recs[next[0]].inputIdx.length === 1) target = this.recs[next[0]];
+      if (prod && prod.spec.foldsBn && readers[prodIdx] === 1) target = prod;
+      else if (next && next.spec.foldsBn && next.pad0 && next.inputIdx.length === 1) target = next;
       if (!target) return;
       const c = bn.layer.cost;
       bn.layer.cost = { ...c, params: 0, weights: 0, flops2: 0, flopsExact: 0, read: 0, written: 0, formula: () => `folded into ${target.layer.name}: no cost at inference` };
@@ -629,7 +701,15 @@ class Evaluator {
     };
   }
 
+  /** Folding, scaling and totals over the current layers; repeatable (resume calls it again). */
   private finish(): Analysis {
+    this.foldBatchNorms();
+    const extra: Diagnostic[] = []; // what this pass finds; the evaluator's own list stays rollback-able
+    for (const name of Object.keys(this.settings.overrides ?? {})) {
+      if (!this.variables.some((v) => v.name === name)) {
+        extra.push({ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 'error', code: 'unknown-variable', message: `\`${name}\` is set from outside, but the file has no top-level variable \`${name}\`` });
+      }
+    }
     const zero = (): Figures => ({ params: 0, macs: 0, flops: { '2macs': 0, exact: 0, macs: 0 }, memoryBytes: 0, weightBytes: 0 });
     const sum = (a: Figures, b: Figures): Figures => ({
       params: add(a.params, b.params), macs: add(a.macs, b.macs),
@@ -637,20 +717,33 @@ class Evaluator {
       memoryBytes: add(a.memoryBytes, b.memoryBytes), weightBytes: add(a.weightBytes, b.weightBytes),
     });
     const layers: Layer[] = [];
-    let totals = zero();
+    const totals = zero();
     let trainingParams = 0;
     let activations = 0;
     for (const r of this.recs) {
       let f: Figures;
       let act: number;
       try {
-        f = this.figures(r.layer.cost);
-        act = mul(this.settings.batch, add(...r.layer.outputs.map(elems)));
-        totals = sum(totals, f);
+        // figures depend on the cost object and the settings, which are fixed for this evaluator
+        if (r.figuresOf !== r.layer.cost) {
+          r.figures = this.figures(r.layer.cost);
+          r.activations = mul(this.settings.batch, add(...r.layer.outputs.map(elems)));
+          r.figuresOf = r.layer.cost;
+        }
+        f = r.figures!;
+        act = r.activations!;
+        totals.params = add(totals.params, f.params);
+        totals.macs = add(totals.macs, f.macs);
+        totals.flops['2macs'] = add(totals.flops['2macs'], f.flops['2macs']);
+        totals.flops.exact = add(totals.flops.exact, f.flops.exact);
+        totals.flops.macs = add(totals.flops.macs, f.flops.macs);
+        totals.memoryBytes = add(totals.memoryBytes, f.memoryBytes);
+        totals.weightBytes = add(totals.weightBytes, f.weightBytes);
         trainingParams = add(trainingParams, r.layer.trainingParams);
         activations = add(activations, act);
       } catch (e) {
-        this.fail(e, r.layer.range);
+        if (!(e instanceof AnalysisError)) throw e;
+        extra.push({ range: e.range ?? r.layer.range, severity: 'error', code: e.code, message: e.message });
         f = zero();
         act = 0;
       }
@@ -658,19 +751,21 @@ class Evaluator {
       const l = r.layer as Layer;
       l.params = f.params; l.macs = f.macs; l.flops = f.flops; l.memoryBytes = f.memoryBytes; l.weightBytes = f.weightBytes;
       l.activations = act;
-      if (r.spec.foldsBn && r.hasBias) l.biasParams = r.spec.name === 'linear' ? l.outputShape[l.outputShape.length - 1] : l.outputShape[0];
+      l.biasParams = r.spec.foldsBn && r.hasBias ? (r.spec.name === 'linear' ? l.outputShape[l.outputShape.length - 1] : l.outputShape[0]) : 0;
       layers.push(l);
     }
-    const groups: Group[] = this.groups
+    const groups: Group[] = [...this.groups]
       .sort((a, b) => a.start - b.start || b.end - a.end)
-      .map((g) => ({
-        name: g.name, kind: g.kind, range: g.range, outputShape: g.output ?? [], layerCount: g.end - g.start,
-        ...layers.slice(g.start, g.end).reduce(sum, zero()),
-      }));
-    this.diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+      .map((g) => {
+        let f = zero();
+        try { for (let i = g.start; i < g.end; i++) f = sum(f, layers[i]); } catch { /* beyond 2^53: the layers say so */ }
+        return { name: g.name, kind: g.kind, range: g.range, outputShape: g.output ?? [], layerCount: g.end - g.start, ...f };
+      });
+    const diagnostics = [...this.file.diagnostics.map((d): Diagnostic => ({ ...d, severity: 'error' })), ...this.diagnostics, ...extra]
+      .sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
     return {
-      settings: this.settings, inputs: this.inputs, layers, groups, variables: this.variables,
-      diagnostics: this.diagnostics, totals: { ...totals, trainingParams, activations }, syntax: this.file,
+      settings: this.settings, inputs: [...this.inputs], layers, groups, variables: [...this.variables],
+      diagnostics, totals: { ...totals, trainingParams, activations }, syntax: this.file,
       evaluations: this.evaluations,
     };
   }

@@ -11,12 +11,31 @@ export class AnalysisError extends Error {
 
 export interface FunctionDef { params: Ident[]; body: Expr; env: Env }
 
+/** Undoable writes: the evaluator rolls the top-level state back to an earlier statement and resumes. */
+export class Trail {
+  private readonly log: (() => void)[] = [];
+  get length() { return this.log.length; }
+  set<K, V>(m: Map<K, V>, k: K, v: V) {
+    const old = m.get(k);
+    this.log.push(old === undefined && !m.has(k) ? () => m.delete(k) : () => m.set(k, old as V));
+    m.set(k, v);
+  }
+  add<T>(s: Set<T>, v: T) {
+    if (s.has(v)) return;
+    this.log.push(() => s.delete(v));
+    s.add(v);
+  }
+  undo(to: number) { while (this.log.length > to) this.log.pop()!(); }
+}
+
 /** A lexical environment: variables and functions, chained to its parent. */
 export class Env {
   private readonly vars = new Map<string, Value>();
   private readonly fns = new Map<string, FunctionDef>();
+  /** set on the file's root environment, whose writes must be undoable */
+  trail: Trail | null = null;
   constructor(readonly parent: Env | null = null, readonly layerDim?: (name: string, range: Range, axis: number) => number) {}
-  setVar(name: string, v: Value) { this.vars.set(name, v); }
+  setVar(name: string, v: Value) { if (this.trail) this.trail.set(this.vars, name, v); else this.vars.set(name, v); }
   setFn(name: string, f: FunctionDef) { this.fns.set(name, f); }
   getVar(name: string): Value | undefined { return this.vars.get(name) ?? this.parent?.getVar(name); }
   getFn(name: string): FunctionDef | undefined { return this.fns.get(name) ?? this.parent?.getFn(name); }

@@ -14,14 +14,19 @@ export interface Hint { line: number; label: string; tooltip: string }
 /** What one top-level statement built: its line, its output shape and its summed figures. */
 export interface StatementCost extends Figures { line: number; outputShape: number[]; layerCount: number; name: string }
 
-const index = new WeakMap<Analysis, StatementCost[]>();
-
-/** The layers grouped by the top-level statement that built them, in line order (computed once per analysis). */
-export function statementCosts(a: Analysis): StatementCost[] {
-  let out = index.get(a);
-  if (out) return out;
-  out = [];
-  for (const l of a.layers) {
+/**
+ * The layers of the top-level statements whose first line is in [startLine, endLine], summed per
+ * statement. Layers come in statement order, so a binary search finds the first: a request for 100
+ * visible lines costs those lines, not the whole file.
+ */
+export function statementCosts(a: Analysis, startLine = 0, endLine = Infinity): StatementCost[] {
+  const layers = a.layers;
+  let lo = 0;
+  let hi = layers.length;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (layers[mid].useRange.start.line < startLine) lo = mid + 1; else hi = mid; }
+  const out: StatementCost[] = [];
+  for (let i = lo; i < layers.length && layers[i].useRange.start.line <= endLine; i++) {
+    const l = layers[i];
     const line = l.useRange.start.line;
     let s = out[out.length - 1];
     if (!s || s.line !== line) {
@@ -31,9 +36,8 @@ export function statementCosts(a: Analysis): StatementCost[] {
     s.outputShape = l.outputShape;
     s.layerCount++;
     s.params += l.params; s.macs += l.macs; s.memoryBytes += l.memoryBytes; s.weightBytes += l.weightBytes;
-    s.flops = { '2macs': s.flops['2macs'] + l.flops['2macs'], exact: s.flops.exact + l.flops.exact, macs: s.flops.macs + l.flops.macs };
+    s.flops['2macs'] += l.flops['2macs']; s.flops.exact += l.flops.exact; s.flops.macs += l.flops.macs;
   }
-  index.set(a, out);
   return out;
 }
 
@@ -67,13 +71,7 @@ export function inlayHints(a: Analysis, startLine: number, endLine: number, o: H
     const label = hintLabel(a.totals, null, a.settings.batch, o);
     if (label) hints.push({ line: first.range.start.line, label: `total: ${label}`, tooltip: tooltip(a.totals, a, o, `network total, ${a.layers.length} layers`) });
   }
-  const stmts = statementCosts(a);
-  // binary search for the first statement in range
-  let lo = 0;
-  let hi = stmts.length;
-  while (lo < hi) { const mid = (lo + hi) >> 1; if (stmts[mid].line < startLine) lo = mid + 1; else hi = mid; }
-  for (let i = lo; i < stmts.length && stmts[i].line <= endLine; i++) {
-    const s = stmts[i];
+  for (const s of statementCosts(a, startLine, endLine)) {
     const label = hintLabel(s, s.outputShape, a.settings.batch, o);
     if (label) hints.push({ line: s.line, label, tooltip: tooltip(s, a, o, s.layerCount > 1 ? `${s.name}, ${s.layerCount} layers` : s.name) });
   }

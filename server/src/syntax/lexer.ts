@@ -28,9 +28,10 @@ const isIdentChar = (c: string | undefined) => isIdentStart(c) || isDigit(c);
 const PUNCT_BY_CHAR = new Map<string, TokenKind[]>();
 for (const p of PUNCT) PUNCT_BY_CHAR.set(p[0], [...(PUNCT_BY_CHAR.get(p[0]) ?? []), p]);
 
-export function lex(text: string): Token[] {
+/** `firstLine`: the line number of the text's first line (a region of a larger document). */
+export function lex(text: string, firstLine = 0): Token[] {
   const tokens: Token[] = [];
-  let line = 0;
+  let line = firstLine;
   let lineStart = 0;
   let i = 0;
   let spaceBefore = true;

@@ -18,8 +18,8 @@ class ParseError {
 const describe = (t: Token) =>
   t.kind === 'newline' ? 'the end of the line' : t.kind === 'eof' ? 'the end of the file' : `\`${t.text}\``;
 
-export function parse(text: string): ParsedFile {
-  return new Parser(lex(text)).file();
+export function parse(text: string, firstLine = 0): ParsedFile {
+  return new Parser(lex(text, firstLine)).file();
 }
 
 class Parser {
