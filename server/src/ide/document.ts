@@ -1,17 +1,31 @@
 // One document's analysis as the editor needs it: the engine's figures plus every diagnostic (engine
 // and lint), with the user's rule settings applied. Pure; the LSP layer only converts the result.
-import { analyze, type Analysis, type CostCache, type Diagnostic, type Severity } from '../analysis/analyze';
+import type { Analysis, Diagnostic, Severity } from '../analysis/analyze';
+import { IncrementalAnalyzer } from '../analysis/incremental';
 import { lint, RULE_CODES, type LintOptions, type RuleCode } from '../analysis/lint';
 import type { EditorSettings } from './settings';
 
-export interface DocumentAnalysis { analysis: Analysis; diagnostics: Diagnostic[] }
+export interface DocumentAnalysis {
+  analysis: Analysis;
+  /** engine and lint diagnostics, computed on first use (hints and hovers do not need the lint pass) */
+  readonly diagnostics: Diagnostic[];
+}
 
 /** Where each diagnostic code is documented (the LSP `codeDescription`). */
 export const RULES_URL = 'https://github.com/netcost/netcost/blob/main/docs/rules.md';
 export const ruleUrl = (code: string) => `${RULES_URL}#${code}`;
 
-export function analyzeDocument(text: string, s: EditorSettings, cache?: CostCache): DocumentAnalysis {
-  const analysis = analyze(text, { batch: s.batchSize, dtype: s.dtype }, cache);
+/** `analyzer` keeps the document's earlier work: pass the same one for every version of a document. */
+export function analyzeDocument(text: string, s: EditorSettings, analyzer = new IncrementalAnalyzer()): DocumentAnalysis {
+  const analysis = analyzer.analyze(text, { batch: s.batchSize, dtype: s.dtype });
+  let diagnostics: Diagnostic[] | undefined;
+  return {
+    analysis,
+    get diagnostics() { return (diagnostics ??= diagnose(analysis, text, s)); },
+  };
+}
+
+function diagnose(analysis: Analysis, text: string, s: EditorSettings): Diagnostic[] {
   const rules: LintOptions['rules'] = {};
   for (const code of RULE_CODES) {
     const v = s.rules[code];
@@ -25,5 +39,5 @@ export function analyzeDocument(text: string, s: EditorSettings, cache?: CostCac
     if (v === 'off') continue;
     engine.push(v ? { ...d, severity: v as Severity } : d);
   }
-  return { analysis, diagnostics: [...engine, ...lints] };
+  return [...engine, ...lints];
 }

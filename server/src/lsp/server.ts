@@ -5,7 +5,8 @@ import {
   type Connection, type Diagnostic as LspDiagnostic, type InitializeParams, type InitializeResult,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { CostCache, type Severity } from '../analysis/analyze';
+import type { Severity } from '../analysis/analyze';
+import { IncrementalAnalyzer } from '../analysis/incremental';
 import { analyzeDocument, ruleUrl, type DocumentAnalysis } from '../ide/document';
 import { inlayHints } from '../ide/hints';
 import { hover } from '../ide/hover';
@@ -16,7 +17,8 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
 };
 
 interface DocState {
-  cache: CostCache;
+  /** the document's incremental analysis: reparses the edited line, resumes at the first changed statement */
+  analyzer: IncrementalAnalyzer;
   /** the analysis of one document version under one set of settings */
   result?: { version: number; settings: EditorSettings; value: DocumentAnalysis };
   timer?: NodeJS.Timeout;
@@ -62,9 +64,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const doc = documents.get(uri); // read after the await: edits may have arrived meanwhile
     if (!doc) return null;
     let state = states.get(uri);
-    if (!state) states.set(uri, (state = { cache: new CostCache() }));
+    if (!state) states.set(uri, (state = { analyzer: new IncrementalAnalyzer() }));
     if (!state.result || state.result.version !== doc.version || state.result.settings !== settings) {
-      state.result = { version: doc.version, settings, value: analyzeDocument(doc.getText(), settings, state.cache) };
+      state.result = { version: doc.version, settings, value: analyzeDocument(doc.getText(), settings, state.analyzer) };
     }
     return { doc, settings, value: state.result.value };
   }
@@ -83,7 +85,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   function schedule(uri: string) {
     let state = states.get(uri);
-    if (!state) states.set(uri, (state = { cache: new CostCache() }));
+    if (!state) states.set(uri, (state = { analyzer: new IncrementalAnalyzer() }));
     clearTimeout(state.timer);
     state.timer = setTimeout(() => void publishDiagnostics(uri), delay);
   }
