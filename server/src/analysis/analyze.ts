@@ -6,7 +6,7 @@ import type { Expr, Ident, OpCall, ParsedFile, Ref, Stmt } from '../syntax/ast';
 import type { Range } from '../syntax/lexer';
 import { AnalysisError, Env, evaluate, evalNumber, fmtValue, Trail, type Value } from './values';
 import { checkArg, findOp, formatShape, OP_NAMES, type Args, type Cost, type OpSpec } from './ops';
-import { add, elems, mul } from './exact';
+import { add, add2, elems, mul } from './exact';
 
 export type Dtype = 'fp32' | 'fp16' | 'bf16' | 'int8';
 export const DTYPE_BYTES: Record<Dtype, number> = { fp32: 4, fp16: 2, bf16: 2, int8: 1 };
@@ -127,6 +127,10 @@ interface LayerRec {
   figures?: Figures;
   activations?: number;
   figuresOf?: Cost;
+  /** the folded cost derived from `foldedFrom` (a folded batch norm's zero cost, or a conv with the gained bias) */
+  foldedCost?: Cost;
+  foldedFrom?: Cost;
+  foldedFor?: string;
   hasBias: boolean;
   pad0: boolean;
 }
@@ -157,9 +161,11 @@ function suggest(word: string, candidates: Iterable<string>): string {
  * reuse them too.
  */
 export class CostCache {
-  readonly costs = new Map<string, Cost>();
-  /** drops entries no analysis used since the last prune, so the cache does not grow without bound */
-  prune(used: Set<string>) { for (const k of this.costs.keys()) if (!used.has(k)) this.costs.delete(k); }
+  readonly costs = new Map<string, { cost: Cost; generation: number }>();
+  /** advanced by every fresh analysis; entries not used by the last one are pruned when they pile up */
+  generation = 0;
+  /** drops the entries the current generation did not use */
+  prune() { for (const [k, v] of this.costs) if (v.generation !== this.generation) this.costs.delete(k); }
 }
 
 export function analyze(text: string, settings: Settings = DEFAULT_SETTINGS, cache = new CostCache()): Analysis {
@@ -181,7 +187,6 @@ export class Evaluator {
   private iterations = 0; // repeat iterations, bounded: nested repeats that build nothing still cost time
 
   private evaluations = 0;
-  private readonly used = new Set<string>();
   private readonly trail = new Trail();
   private readonly marks: Mark[] = [];
   /** the first top-level statement whose analysis read statements below it (a forward reference) */
@@ -203,8 +208,9 @@ export class Evaluator {
       }
       if (s.kind === 'def') env.setFn(s.name.text, { params: s.params, body: s.body, env });
     }
+    this.cache.generation++;
     this.from(0);
-    if (this.cache.costs.size > 2 * this.used.size + 1000) this.cache.prune(this.used);
+    if (this.cache.costs.size > 2 * this.recs.length + 1000) this.cache.prune();
     return this.finish();
   }
 
@@ -234,6 +240,12 @@ export class Evaluator {
     this.from(k);
     return this.finish();
   }
+
+  /** The enclosing block uses and repeats, innermost first; one shared array while they do not change. */
+  private groupsNow(): string[] {
+    return (this.groupsArr ??= [...this.groupStack].reverse());
+  }
+  private groupsArr: string[] | null = null; // reset whenever groupStack changes
 
   private markNow(): Mark {
     return {
@@ -455,15 +467,18 @@ export class Evaluator {
     let cost: Cost;
     const inputShapes = ins.map((b) => b.outputs![0]);
     // early cutoff: a layer whose kind, arguments and input shapes are unchanged reuses its cost
-    const key = `${spec.name}|${args.bnFollows}|${JSON.stringify(args.attrs)}|${JSON.stringify(inputShapes)}`;
+    let key = `${spec.name}|${args.bnFollows}|`;
+    for (const k in args.attrs) key += `${k}=${args.attrs[k]};`;
+    for (const s of inputShapes) key += `|${s.join('x')}`;
     try {
-      this.used.add(key);
       const cached = this.cache.costs.get(key);
-      if (cached) cost = cached;
-      else {
+      if (cached) {
+        cost = cached.cost;
+        cached.generation = this.cache.generation;
+      } else {
         cost = spec.apply(args, inputShapes);
         this.evaluations++;
-        this.cache.costs.set(key, cost);
+        this.cache.costs.set(key, { cost, generation: this.cache.generation });
       }
     } catch (e) {
       if (e instanceof AnalysisError && !e.range) throw new AnalysisError(e.code, e.message, call.range);
@@ -486,7 +501,7 @@ export class Evaluator {
         inputs: ins.map((b) => (b.layer >= 0 ? this.recs[b.layer].layer.name : this.inputName(b))),
         inputShapes, attrs: args.attrs,
         outputShape: cost.outputs[0], outputs: cost.outputs, trainingParams: cost.trainingParams, cost,
-        foldedInto: null, biasFromBn: false, biasParams: 0, groups: [...this.groupStack].reverse(),
+        foldedInto: null, biasFromBn: false, biasParams: 0, groups: this.groupsNow(),
       },
     };
     this.recs.push(rec);
@@ -575,11 +590,13 @@ export class Evaluator {
     const start = this.recs.length;
     this.active.push(def.name.text);
     this.groupStack.push(path);
+    this.groupsArr = null;
     try {
       this.statements(inner);
     } finally {
       this.active.pop();
       this.groupStack.pop();
+      this.groupsArr = null;
     }
     const out = inner.prev ?? input;
     this.groups.push({ name: path, kind: def.name.text, range: call.range, start, end: this.recs.length, output: out.outputs?.[0] ?? null });
@@ -617,6 +634,7 @@ export class Evaluator {
     const only = s.body.length === 1 ? s.body[0] : null;
     const singleUse = only?.kind === 'layer' && !only.name && only.ops.length === 1 && this.blocks.has(only.ops[0].op.text) ? only : null;
     this.groupStack.push(path);
+    this.groupsArr = null;
     try {
       for (let i = 0; i < n && !this.limitHit; i++) {
         if (++this.iterations > LIMITS.iterations) {
@@ -646,6 +664,7 @@ export class Evaluator {
       }
     } finally {
       this.groupStack.pop();
+      this.groupsArr = null;
     }
     if (n > 0) this.groups.push({ name: path, kind: 'repeat', range: s.range, start, end: this.recs.length, output: scope.prev?.outputs?.[0] ?? null });
     if (n === 0) scope.prev = entry;
@@ -654,39 +673,55 @@ export class Evaluator {
 
   // ---- batch-norm folding (cost-model.md section 2)
   private foldBatchNorms() {
-    for (const r of this.recs) {
+    // undo the last run's folding (only the layers it touched: this runs on every edit)
+    for (const r of this.folded) {
       r.layer.cost = r.base;
       r.hasBias = r.baseHasBias;
       r.layer.foldedInto = null;
       r.layer.biasFromBn = false;
     }
-    // readers per layer: a count and the last reader, in typed arrays (this runs on every edit)
+    this.folded = [];
+    // readers per layer: a count and the last reader, in typed arrays
     const n = this.recs.length;
     const readers = new Int32Array(n);
     const lastReader = new Int32Array(n);
     for (let i = 0; i < n; i++) for (const j of this.recs[i].inputIdx) if (j >= 0) { readers[j]++; lastReader[j] = i; }
-    this.recs.forEach((bn, i) => {
-      if (bn.spec.name !== 'bn') return;
+    for (let i = 0; i < n; i++) {
+      const bn = this.recs[i];
+      if (bn.spec.name !== 'bn') continue;
       const prodIdx = bn.inputIdx[0];
       const prod = prodIdx >= 0 ? this.recs[prodIdx] : null;
       const next = readers[i] === 1 ? this.recs[lastReader[i]] : null;
       let target: LayerRec | null = null;
       if (prod && prod.spec.foldsBn && readers[prodIdx] === 1) target = prod;
       else if (next && next.spec.foldsBn && next.pad0 && next.inputIdx.length === 1) target = next;
-      if (!target) return;
-      const c = bn.layer.cost;
-      bn.layer.cost = { ...c, params: 0, weights: 0, flops2: 0, flopsExact: 0, read: 0, written: 0, formula: () => `folded into ${target.layer.name}: no cost at inference` };
-      bn.layer.foldedInto = target.layer.name;
+      if (!target) continue;
+      const name = target.layer.name;
+      // folded costs are derived once per base cost and kept, so unchanged layers keep their figures
+      if (bn.foldedFrom !== bn.base || bn.foldedFor !== name) {
+        bn.foldedCost = { ...bn.base, params: 0, weights: 0, flops2: 0, flopsExact: 0, read: 0, written: 0, formula: () => `folded into ${name}: no cost at inference` };
+        bn.foldedFrom = bn.base;
+        bn.foldedFor = name;
+      }
+      bn.layer.cost = bn.foldedCost!;
+      bn.layer.foldedInto = name;
+      this.folded.push(bn);
       if (!target.hasBias) {
-        const t = target.layer.cost;
-        const out = t.outputs[0];
-        const cout = target.spec.name === 'linear' ? out[out.length - 1] : out[0];
-        target.layer.cost = { ...t, params: add(t.params, cout), weights: add(t.weights, cout), flops2: add(t.flops2, t.written), flopsExact: add(t.flopsExact, t.written) };
+        if (target.foldedFrom !== target.base) {
+          const t = target.base;
+          const out = t.outputs[0];
+          const cout = target.spec.name === 'linear' ? out[out.length - 1] : out[0];
+          target.foldedCost = { ...t, params: add(t.params, cout), weights: add(t.weights, cout), flops2: add(t.flops2, t.written), flopsExact: add(t.flopsExact, t.written) };
+          target.foldedFrom = t;
+        }
+        target.layer.cost = target.foldedCost!;
         target.hasBias = true;
         target.layer.biasFromBn = true;
+        this.folded.push(target);
       }
-    });
+    }
   }
+  private folded: LayerRec[] = [];
 
   // ---- scaling and totals
   private figures(c: Cost): Figures {
@@ -721,37 +756,37 @@ export class Evaluator {
     let trainingParams = 0;
     let activations = 0;
     for (const r of this.recs) {
-      let f: Figures;
-      let act: number;
+      const l = r.layer as Layer;
       try {
-        // figures depend on the cost object and the settings, which are fixed for this evaluator
-        if (r.figuresOf !== r.layer.cost) {
-          r.figures = this.figures(r.layer.cost);
-          r.activations = mul(this.settings.batch, add(...r.layer.outputs.map(elems)));
-          r.figuresOf = r.layer.cost;
+        // figures depend on the cost object and the settings (fixed for this evaluator): a layer whose
+        // cost object is the one of the last run keeps its figures and fields untouched
+        if (r.figuresOf !== l.cost) {
+          r.figures = this.figures(l.cost);
+          r.activations = mul(this.settings.batch, add(...l.outputs.map(elems)));
+          r.figuresOf = l.cost;
+          const f = r.figures;
+          l.params = f.params; l.macs = f.macs; l.flops = f.flops; l.memoryBytes = f.memoryBytes; l.weightBytes = f.weightBytes;
+          l.activations = r.activations;
+          l.biasParams = r.spec.foldsBn && r.hasBias ? (r.spec.name === 'linear' ? l.outputShape[l.outputShape.length - 1] : l.outputShape[0]) : 0;
         }
-        f = r.figures!;
-        act = r.activations!;
-        totals.params = add(totals.params, f.params);
-        totals.macs = add(totals.macs, f.macs);
-        totals.flops['2macs'] = add(totals.flops['2macs'], f.flops['2macs']);
-        totals.flops.exact = add(totals.flops.exact, f.flops.exact);
-        totals.flops.macs = add(totals.flops.macs, f.flops.macs);
-        totals.memoryBytes = add(totals.memoryBytes, f.memoryBytes);
-        totals.weightBytes = add(totals.weightBytes, f.weightBytes);
-        trainingParams = add(trainingParams, r.layer.trainingParams);
-        activations = add(activations, act);
+        const f = r.figures!;
+        totals.params = add2(totals.params, f.params);
+        totals.macs = add2(totals.macs, f.macs);
+        totals.flops['2macs'] = add2(totals.flops['2macs'], f.flops['2macs']);
+        totals.flops.exact = add2(totals.flops.exact, f.flops.exact);
+        totals.flops.macs = add2(totals.flops.macs, f.flops.macs);
+        totals.memoryBytes = add2(totals.memoryBytes, f.memoryBytes);
+        totals.weightBytes = add2(totals.weightBytes, f.weightBytes);
+        trainingParams = add2(trainingParams, l.trainingParams);
+        activations = add2(activations, r.activations!);
       } catch (e) {
         if (!(e instanceof AnalysisError)) throw e;
-        extra.push({ range: e.range ?? r.layer.range, severity: 'error', code: e.code, message: e.message });
-        f = zero();
-        act = 0;
+        extra.push({ range: e.range ?? l.range, severity: 'error', code: e.code, message: e.message });
+        const z = zero();
+        l.params = z.params; l.macs = z.macs; l.flops = z.flops; l.memoryBytes = z.memoryBytes; l.weightBytes = z.weightBytes;
+        l.activations = 0;
+        r.figuresOf = undefined;
       }
-      // assigned field by field: an object spread of this many fields is the slowest part of a run
-      const l = r.layer as Layer;
-      l.params = f.params; l.macs = f.macs; l.flops = f.flops; l.memoryBytes = f.memoryBytes; l.weightBytes = f.weightBytes;
-      l.activations = act;
-      l.biasParams = r.spec.foldsBn && r.hasBias ? (r.spec.name === 'linear' ? l.outputShape[l.outputShape.length - 1] : l.outputShape[0]) : 0;
       layers.push(l);
     }
     const groups: Group[] = [...this.groups]

@@ -21,8 +21,8 @@ export class IncrementalAnalyzer {
   analyze(text: string, settings: Settings): Analysis {
     const settingsKey = JSON.stringify(settings);
     const last = this.last;
-    if (last && last.text === text && last.settingsKey === settingsKey) return last.analysis;
     const r = last ? reparse(last.text, last.file, text) : { file: parse(text), region: null };
+    if (last && r.file === last.file && last.settingsKey === settingsKey) return last.analysis; // the same text
     this.stats = { reparsedLine: r.region ? r.region[0] : null, resumedAt: null };
     let analysis: Analysis | null = null;
     let evaluator = last?.evaluator;

@@ -34,6 +34,7 @@ export function statementCosts(a: Analysis, startLine = 0, endLine = Infinity): 
       out.push(s);
     }
     s.outputShape = l.outputShape;
+    s.name = l.groups[l.groups.length - 1] ?? l.name; // the statement's output names it: `stem`, not `stem.conv`
     s.layerCount++;
     s.params += l.params; s.macs += l.macs; s.memoryBytes += l.memoryBytes; s.weightBytes += l.weightBytes;
     s.flops['2macs'] += l.flops['2macs']; s.flops.exact += l.flops.exact; s.flops.macs += l.flops.macs;

@@ -10,12 +10,21 @@ export type TokenKind =
   | '+' | '-' | '*' | '/' | '//' | '%' | '**'
   | '==' | '!=' | '<' | '<=' | '>' | '>=';
 
-export interface Token {
-  kind: TokenKind;
-  text: string;
-  range: Range;
-  /** true when whitespace (or line start) precedes the token */
-  spaceBefore: boolean;
+/** A token; its range object is built on first use (most newline and punctuation tokens never need one). */
+export class Token {
+  private r: Range | undefined;
+  constructor(
+    readonly kind: TokenKind,
+    readonly text: string,
+    readonly line: number,
+    readonly start: number,
+    readonly end: number,
+    /** true when whitespace (or line start) precedes the token */
+    readonly spaceBefore: boolean,
+  ) {}
+  get range(): Range {
+    return (this.r ??= { start: { line: this.line, character: this.start }, end: { line: this.line, character: this.end } });
+  }
 }
 
 const PUNCT: TokenKind[] = ['->', '//', '**', '==', '!=', '<=', '>=', ':', '=', '(', ')', ',', '|', '[', ']', '.', '+', '-', '*', '/', '%', '<', '>'];
@@ -35,9 +44,8 @@ export function lex(text: string, firstLine = 0): Token[] {
   let lineStart = 0;
   let i = 0;
   let spaceBefore = true;
-  const pos = (offset: number): Pos => ({ line, character: offset - lineStart });
   const push = (kind: TokenKind, start: number, end: number) => {
-    tokens.push({ kind, text: text.slice(start, end), range: { start: pos(start), end: pos(end) }, spaceBefore });
+    tokens.push(new Token(kind, text.slice(start, end), line, start - lineStart, end - lineStart, spaceBefore));
     spaceBefore = false;
   };
   while (i < text.length) {

@@ -61,7 +61,7 @@ class Parser {
     if (t.kind !== kind) throw this.errorAt(t, `expected ${what}, found ${describe(t)}`);
     return this.advance();
   }
-  private prevEnd(): Pos { return this.toks[Math.max(this.i - 1, 0)].range.end; }
+  private prevEnd(): Pos { const t = this.toks[Math.max(this.i - 1, 0)]; return { line: t.line, character: t.end }; }
   private span(start: Pos): Range { return { start, end: this.prevEnd() }; }
   private report(e: ParseError) { this.diagnostics.push({ range: e.range, code: e.code, message: e.message }); }
   private skipLine() { while (!this.atLineEnd()) this.advance(); }
@@ -83,7 +83,7 @@ class Parser {
     for (;;) {
       this.skipNewlines();
       if (this.at('eof') || this.atKeyword('end')) return out;
-      if (this.peek().range.start.character <= indent) return out; // recovery: a body without `end` stops at a dedent
+      if (this.peek().start <= indent) return out; // recovery: a body without `end` stops at a dedent
       const before = this.i;
       try {
         const s = this.statement();
