@@ -6,7 +6,7 @@ import type { Expr, Ident, OpCall, ParsedFile, Ref, Stmt } from '../syntax/ast';
 import type { Range } from '../syntax/lexer';
 import { AnalysisError, Env, evaluate, evalNumber, fmtValue, Trail, type Value } from './values';
 import { checkArg, findOp, formatShape, OP_NAMES, type Args, type Cost, type OpSpec } from './ops';
-import { add, add2, elems, mul } from './exact';
+import { add, add2, elems, mul, mul2 } from './exact';
 
 export type Dtype = 'fp32' | 'fp16' | 'bf16' | 'int8';
 export const DTYPE_BYTES: Record<Dtype, number> = { fp32: 4, fp16: 2, bf16: 2, int8: 1 };
@@ -86,6 +86,8 @@ export interface Analysis {
   evaluations: number;
 }
 
+const NO_FLOPS: Record<FlopsConvention, number> = Object.freeze({ '2macs': 0, exact: 0, macs: 0 });
+
 export const LIMITS = { repeat: 10_000, layers: 200_000, depth: 64, iterations: 200_000 };
 
 // ---- scopes and bindings
@@ -117,7 +119,7 @@ class Scope {
 interface Mark { recs: number; groups: number; diagnostics: number; inputs: number; variables: number; trail: number; prev: Binding | null; limitHit: boolean; iterations: number }
 
 interface LayerRec {
-  layer: Omit<Layer, keyof Figures | 'activations'>;
+  layer: Layer;
   /** the cost and bias before batch-norm folding (folding is redone from them on every run) */
   base: Cost;
   baseHasBias: boolean;
@@ -502,6 +504,8 @@ export class Evaluator {
         inputShapes, attrs: args.attrs,
         outputShape: cost.outputs[0], outputs: cost.outputs, trainingParams: cost.trainingParams, cost,
         foldedInto: null, biasFromBn: false, biasParams: 0, groups: this.groupsNow(),
+        // the figures, set by finish(); declared here so every layer object has one shape
+        params: 0, macs: 0, flops: NO_FLOPS, memoryBytes: 0, weightBytes: 0, activations: 0,
       },
     };
     this.recs.push(rec);
@@ -727,12 +731,12 @@ export class Evaluator {
   private figures(c: Cost): Figures {
     const n = this.settings.batch;
     const bytes = DTYPE_BYTES[this.settings.dtype];
-    const macs = mul(c.macs, n);
+    const macs = mul2(c.macs, n);
     return {
       params: c.params, macs,
-      flops: { '2macs': mul(c.flops2, n), exact: mul(c.flopsExact, n), macs },
-      memoryBytes: mul(add(mul(n, add(c.read, c.written)), c.weights), bytes),
-      weightBytes: mul(c.weights, bytes),
+      flops: { '2macs': mul2(c.flops2, n), exact: mul2(c.flopsExact, n), macs },
+      memoryBytes: mul2(add2(mul2(n, add2(c.read, c.written)), c.weights), bytes),
+      weightBytes: mul2(c.weights, bytes),
     };
   }
 
@@ -756,7 +760,7 @@ export class Evaluator {
     let trainingParams = 0;
     let activations = 0;
     for (const r of this.recs) {
-      const l = r.layer as Layer;
+      const l = r.layer;
       try {
         // figures depend on the cost object and the settings (fixed for this evaluator): a layer whose
         // cost object is the one of the last run keeps its figures and fields untouched

@@ -23,6 +23,12 @@ export function add(...xs: number[]): number {
   return s;
 }
 
+/** Checked product of two non-negative integers, without a rest-array (hot paths). */
+export function mul2(a: number, b: number): number {
+  const p = a * b;
+  return Number.isSafeInteger(p) ? p : check(p, 'a product');
+}
+
 /** Checked sum of two integers, without the rest-array of `add` (it runs per layer on every edit). */
 export function add2(a: number, b: number): number {
   const s = a + b;

@@ -11,21 +11,37 @@ export class AnalysisError extends Error {
 
 export interface FunctionDef { params: Ident[]; body: Expr; env: Env }
 
-/** Undoable writes: the evaluator rolls the top-level state back to an earlier statement and resumes. */
+/** Undoable writes: the evaluator rolls the top-level state back to an earlier statement and resumes.
+ *  The log is three parallel arrays (container, key, old value), not closures: it grows on every layer. */
+const ABSENT = Symbol('absent');
 export class Trail {
-  private readonly log: (() => void)[] = [];
-  get length() { return this.log.length; }
+  private readonly where: (Map<unknown, unknown> | Set<unknown>)[] = [];
+  private readonly keys: unknown[] = [];
+  private readonly olds: unknown[] = [];
+  get length() { return this.where.length; }
   set<K, V>(m: Map<K, V>, k: K, v: V) {
-    const old = m.get(k);
-    this.log.push(old === undefined && !m.has(k) ? () => m.delete(k) : () => m.set(k, old as V));
+    this.where.push(m as Map<unknown, unknown>);
+    this.keys.push(k);
+    this.olds.push(m.has(k) ? m.get(k) : ABSENT);
     m.set(k, v);
   }
   add<T>(s: Set<T>, v: T) {
     if (s.has(v)) return;
-    this.log.push(() => s.delete(v));
+    this.where.push(s as Set<unknown>);
+    this.keys.push(v);
+    this.olds.push(ABSENT);
     s.add(v);
   }
-  undo(to: number) { while (this.log.length > to) this.log.pop()!(); }
+  undo(to: number) {
+    for (let i = this.where.length - 1; i >= to; i--) {
+      const w = this.where[i];
+      const old = this.olds[i];
+      if (w instanceof Set) w.delete(this.keys[i]);
+      else if (old === ABSENT) w.delete(this.keys[i]);
+      else w.set(this.keys[i], old);
+    }
+    this.where.length = this.keys.length = this.olds.length = to;
+  }
 }
 
 /** A lexical environment: variables and functions, chained to its parent. */
