@@ -115,8 +115,10 @@ class Scope {
   }
 }
 
-/** The evaluator's state before a top-level statement: what `resume` rolls back to. */
-interface Mark { recs: number; groups: number; diagnostics: number; inputs: number; variables: number; trail: number; prev: Binding | null; limitHit: boolean; iterations: number }
+/** The evaluator's state before a top-level statement, what `resume` rolls back to: these counts, in
+ *  this order, MARK_SIZE numbers per statement in one flat array (no object per statement). */
+const MARK_FIELDS = ['recs', 'groups', 'diagnostics', 'inputs', 'variables', 'trail', 'iterations', 'limitHit'] as const;
+const MARK_SIZE = MARK_FIELDS.length;
 
 interface LayerRec {
   layer: Layer;
@@ -190,7 +192,10 @@ export class Evaluator {
 
   private evaluations = 0;
   private readonly trail = new Trail();
-  private readonly marks: Mark[] = [];
+  private readonly marks: number[] = [];
+  private readonly markPrev: (Binding | null)[] = [];
+  /** how many statements have marks */
+  private marked = 0;
   /** the first top-level statement whose analysis read statements below it (a forward reference) */
   private lookahead = Infinity;
   private topIndex = 0;
@@ -223,18 +228,20 @@ export class Evaluator {
    */
   resume(file: ParsedFile, k: number): Analysis | null {
     k = Math.min(k, this.lookahead);
-    if (!this.root || k > this.marks.length) return null;
-    const m = this.marks[k] ?? this.markNow();
-    this.recs.length = m.recs;
-    this.groups.length = m.groups;
-    this.diagnostics.length = m.diagnostics;
-    this.inputs.length = m.inputs;
-    this.variables.length = m.variables;
-    this.trail.undo(m.trail);
-    this.root.prev = m.prev;
-    this.limitHit = m.limitHit;
-    this.iterations = m.iterations;
-    this.marks.length = k;
+    if (!this.root || k > this.marked) return null;
+    if (k === this.marked) this.mark(k); // appended statements: the state after the last one
+    const m = k * MARK_SIZE;
+    const at = this.marks;
+    this.recs.length = at[m];
+    this.groups.length = at[m + 1];
+    this.diagnostics.length = at[m + 2];
+    this.inputs.length = at[m + 3];
+    this.variables.length = at[m + 4];
+    this.trail.undo(at[m + 5]);
+    this.iterations = at[m + 6];
+    this.limitHit = at[m + 7] === 1;
+    this.root.prev = this.markPrev[k];
+    this.marked = k;
     this.file = file;
     this.root.statements = file.statements;
     this.evaluations = 0;
@@ -249,21 +256,31 @@ export class Evaluator {
   }
   private groupsArr: string[] | null = null; // reset whenever groupStack changes
 
-  private markNow(): Mark {
-    return {
-      recs: this.recs.length, groups: this.groups.length, diagnostics: this.diagnostics.length, inputs: this.inputs.length,
-      variables: this.variables.length, trail: this.trail.length, prev: this.root.prev, limitHit: this.limitHit, iterations: this.iterations,
-    };
+  /** Records the state before top-level statement `i`. */
+  private mark(i: number) {
+    const m = i * MARK_SIZE;
+    const at = this.marks;
+    at[m] = this.recs.length;
+    at[m + 1] = this.groups.length;
+    at[m + 2] = this.diagnostics.length;
+    at[m + 3] = this.inputs.length;
+    at[m + 4] = this.variables.length;
+    at[m + 5] = this.trail.length;
+    at[m + 6] = this.iterations;
+    at[m + 7] = this.limitHit ? 1 : 0;
+    this.markPrev[i] = this.root.prev;
+    this.marked = i;
   }
 
   /** Evaluates the top-level statements from index `k`, marking the state before each. */
   private from(k: number) {
     const stmts = this.file.statements;
     for (let i = k; i < stmts.length; i++) {
-      this.marks[i] = this.markNow();
+      this.mark(i);
       this.topIndex = i;
       this.statement(stmts[i], this.root);
     }
+    this.marked = stmts.length;
   }
 
   // ---- diagnostics

@@ -61,7 +61,7 @@ class Parser {
     if (t.kind !== kind) throw this.errorAt(t, `expected ${what}, found ${describe(t)}`);
     return this.advance();
   }
-  private prevEnd(): Pos { const t = this.toks[Math.max(this.i - 1, 0)]; return { line: t.line, character: t.end }; }
+  private prevEnd(): Pos { return this.toks[Math.max(this.i - 1, 0)].range.end; } // shared by every span ending at that token
   private span(start: Pos): Range { return { start, end: this.prevEnd() }; }
   private report(e: ParseError) { this.diagnostics.push({ range: e.range, code: e.code, message: e.message }); }
   private skipLine() { while (!this.atLineEnd()) this.advance(); }
