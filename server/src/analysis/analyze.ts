@@ -5,7 +5,7 @@ import { isStackOverflow, parse } from '../syntax/parser';
 import type { Expr, Ident, OpCall, ParsedFile, Ref, Stmt } from '../syntax/ast';
 import type { Range } from '../syntax/lexer';
 import { AnalysisError, Env, evaluate, evalNumber, fmtValue, Trail, type Value } from './values';
-import { checkArg, findOp, formatShape, OP_NAMES, type Args, type Cost, type OpSpec } from './ops';
+import { checkArg, findOp, formatShape, OP_NAMES, type ArgSpec, type Args, type Cost, type OpSpec } from './ops';
 import { add, add2, elems, mul, mul2 } from './exact';
 
 export type Dtype = 'fp32' | 'fp16' | 'bf16' | 'int8';
@@ -84,6 +84,12 @@ export interface Analysis {
   syntax: ParsedFile;
   /** how many layer costs this analysis computed (the rest came from the cache) */
   evaluations: number;
+}
+
+/** A layer's validated arguments (one object, no closures: built for every layer on every run). */
+class ArgValues implements Args {
+  constructor(readonly positional: Value[], private readonly options: Record<string, Value>, readonly bnFollows: boolean, readonly attrs: Record<string, Value>) {}
+  get(name: string): Value | undefined { return this.options[name]; }
 }
 
 const NO_FLOPS: Record<FlopsConvention, number> = Object.freeze({ '2macs': 0, exact: 0, macs: 0 });
@@ -537,38 +543,40 @@ export class Evaluator {
 
   private args(call: OpCall, spec: OpSpec, env: Env, bnFollows: boolean): Args {
     const positional: Value[] = [];
-    const options = new Map<string, Value>();
+    const options: Record<string, Value> = {};
     for (const a of call.args) {
       const v = evaluate(a.value, env);
       if (a.key) {
-        const o = spec.options.find((x) => x.name === a.key!.text);
+        const key = a.key.text;
+        const o = spec.options.find((x) => x.name === key);
         if (!o) {
           const names = spec.options.map((x) => x.name);
-          throw new AnalysisError('unknown-option', `${spec.name} has no option \`${a.key.text}\`${names.length ? `; its options: ${names.join(', ')}` : ''}`, a.key.range);
+          throw new AnalysisError('unknown-option', `${spec.name} has no option \`${key}\`${names.length ? `; its options: ${names.join(', ')}` : ''}`, a.key.range);
         }
-        if (options.has(o.name)) throw new AnalysisError('duplicate-option', `\`${o.name}\` is given twice`, a.key.range);
-        options.set(o.name, this.checked(() => checkArg(o, v, spec.name), a.value));
+        if (options[o.name] !== undefined) throw new AnalysisError('duplicate-option', `\`${o.name}\` is given twice`, a.key.range);
+        options[o.name] = this.checkedArg(o, v, spec.name, a.value);
       } else {
         const o = spec.positional[Math.min(positional.length, spec.positional.length - 1)];
         if (!o || (positional.length >= spec.positional.length && !spec.variadic))
           throw new AnalysisError('too-many-args', `${spec.name} takes ${spec.positional.length ? `${spec.positional.length} positional argument(s) (${spec.positional.map((x) => x.name).join(', ')})` : 'no positional argument'}; options are written \`key=value\``, a.range);
-        positional.push(this.checked(() => checkArg(o, v, spec.name), a.value));
+        positional.push(this.checkedArg(o, v, spec.name, a.value));
       }
     }
     if (positional.length < spec.required) {
       const missing = spec.positional.slice(positional.length).map((x) => `${x.name} (${x.doc})`).join(', ');
       throw new AnalysisError('missing-arg', `${spec.name} needs ${missing}`, call.range);
     }
-    const attrs: Record<string, Value> = Object.fromEntries(options);
-    positional.forEach((v, i) => {
+    const attrs: Record<string, Value> = { ...options };
+    for (let i = 0; i < positional.length; i++) {
       const key = spec.positional[Math.min(i, spec.positional.length - 1)].name;
-      attrs[key] = spec.variadic && i >= spec.positional.length - 1 ? [...((attrs[key] as number[] | undefined) ?? []), v as number] : v;
-    });
-    return { positional, get: (n) => options.get(n), bnFollows, attrs };
+      attrs[key] = spec.variadic && i >= spec.positional.length - 1 ? [...((attrs[key] as number[] | undefined) ?? []), positional[i] as number] : positional[i];
+    }
+    return new ArgValues(positional, options, bnFollows, attrs);
   }
 
-  private checked<T>(f: () => T, at: Expr): T {
-    try { return f(); } catch (e) {
+  /** Validates one argument; an error without a range gets the argument's. */
+  private checkedArg(spec: ArgSpec, v: Value, op: string, at: Expr): Value {
+    try { return checkArg(spec, v, op); } catch (e) {
       if (e instanceof AnalysisError && !e.range) throw new AnalysisError(e.code, e.message, at.range);
       throw e;
     }
