@@ -458,11 +458,14 @@ for (const op of OPS) for (const n of [op.name, ...op.aliases]) BY_NAME.set(n, o
 export const findOp = (name: string): OpSpec | undefined => BY_NAME.get(name);
 export const OP_NAMES = [...BY_NAME.keys()];
 
-/** Validates one argument value against its spec; returns the value or throws. */
+const intHint = (n: number) => (Number.isInteger(n) ? '' : ` (${n} is not a whole number: use int(), round() or make_divisible())`);
+const badArg = (spec: ArgSpec, v: Value, op: string, what: string) =>
+  new AnalysisError('bad-value', `${op} ${spec.name}: expected ${what}, got ${fmtValue(v)}`);
+const wholeAtLeast = (n: number, min: number) => Number.isInteger(n) && n >= min;
+
+/** Validates one argument value against its spec; returns the value or throws. (Runs for every
+ *  argument of every layer: no closures or arrays on the path that succeeds.) */
 export function checkArg(spec: ArgSpec, v: Value, op: string): Value {
-  const bad = (what: string) => new AnalysisError('bad-value', `${op} ${spec.name}: expected ${what}, got ${fmtValue(v)}`);
-  const isInt = (n: number) => Number.isInteger(n);
-  const intHint = (n: number) => (isInt(n) ? '' : ` (${n} is not a whole number: use int(), round() or make_divisible())`);
   if (typeof v === 'string') {
     if (spec.words?.includes(v)) return v;
     throw spec.words
@@ -471,25 +474,23 @@ export function checkArg(spec: ArgSpec, v: Value, op: string): Value {
   }
   switch (spec.kind) {
     case 'count': case 'index': case 'int': {
-      if (Array.isArray(v)) throw bad('a single value');
+      if (Array.isArray(v)) throw badArg(spec, v, op, 'a single value');
       const min = spec.kind === 'count' ? 1 : spec.kind === 'index' ? 0 : -Infinity;
-      if (!isInt(v) || v < min) throw bad(`${spec.kind === 'count' ? 'a positive' : spec.kind === 'index' ? 'a non-negative' : 'a'} whole number${intHint(v)}`);
+      if (!wholeAtLeast(v, min)) throw badArg(spec, v, op, `${spec.kind === 'count' ? 'a positive' : spec.kind === 'index' ? 'a non-negative' : 'a'} whole number${intHint(v)}`);
       return v;
     }
     case 'pair': case 'pad': {
-      const items = Array.isArray(v) ? v : [v];
       const min = spec.kind === 'pad' || spec.name === 'op' || spec.name === 'p' ? 0 : 1;
-      if (items.length > 2 || items.some((n) => !isInt(n) || n < min))
-        throw bad(`${min ? 'a positive' : 'a non-negative'} whole number or \`H x W\`${items.length === 1 ? intHint(items[0]) : ''}`);
+      const ok = Array.isArray(v) ? v.length <= 2 && v.every((n) => wholeAtLeast(n, min)) : wholeAtLeast(v, min);
+      if (!ok) throw badArg(spec, v, op, `${min ? 'a positive' : 'a non-negative'} whole number or \`H x W\`${Array.isArray(v) ? '' : intHint(v)}`);
       return v;
     }
     case 'shape': {
-      const items = Array.isArray(v) ? v : [v];
-      if (items.some((n) => !isInt(n))) throw bad('whole numbers');
+      if (Array.isArray(v) ? !v.every((n) => Number.isInteger(n)) : !Number.isInteger(v)) throw badArg(spec, v, op, 'whole numbers');
       return v;
     }
     case 'bool': case 'word':
-      throw bad(`one of ${spec.words!.join(', ')}`);
+      throw badArg(spec, v, op, `one of ${spec.words!.join(', ')}`);
   }
 }
 

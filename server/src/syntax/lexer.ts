@@ -45,7 +45,9 @@ export function lex(text: string, firstLine = 0): Token[] {
   let i = 0;
   let spaceBefore = true;
   const push = (kind: TokenKind, start: number, end: number) => {
-    tokens.push(new Token(kind, text.slice(start, end), line, start - lineStart, end - lineStart, spaceBefore));
+    // punctuation and line ends are their kind: no substring for them
+    const t = kind === 'num' || kind === 'ident' || kind === 'error' ? text.slice(start, end) : kind === 'newline' ? '\n' : kind === 'eof' ? '' : kind;
+    tokens.push(new Token(kind, t, line, start - lineStart, end - lineStart, spaceBefore));
     spaceBefore = false;
   };
   while (i < text.length) {
