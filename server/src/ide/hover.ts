@@ -74,9 +74,9 @@ function* references(stmts: Stmt[], block: string | null): Generator<{ name: str
 function nameMarkdown(a: Analysis, name: string, block: string | null): string | null {
   const input = a.inputs.find((i) => i.name === name);
   if (input) return `**${name}** · input, defined on line ${input.range.start.line + 1}\n\nshape ${shapeText(input.shape, a.settings.batch)}`;
-  const l = block === null
-    ? a.layers.find((x) => x.name === name)
-    : a.layers.find((x) => x.name.endsWith(`.${name}`) && x.groups.length > 0);
+  // inside a block body, the name as the block's first use defines it
+  const uses = block === null ? [] : a.groups.filter((g) => g.kind === block).map((g) => `${g.name}.${name}`);
+  const l = block === null ? a.layers.find((x) => x.name === name) : a.layers.find((x) => uses.includes(x.name));
   if (l) return `**${name}** · \`${l.op}\`, defined on line ${l.range.start.line + 1}${block ? ` (block \`${block}\`; first use: \`${l.name}\`)` : ''}\n\nshape ${shapeText(l.outputShape, a.settings.batch)}`;
   const g = a.groups.find((x) => x.name === name);
   if (g) return `**${name}** · ${g.kind === 'repeat' ? 'repeat' : `use of block \`${g.kind}\``}, defined on line ${g.range.start.line + 1}\n\nshape ${shapeText(g.outputShape, a.settings.batch)}`;
