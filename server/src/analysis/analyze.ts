@@ -198,7 +198,7 @@ export class Evaluator {
 
   private evaluations = 0;
   private readonly trail = new Trail();
-  private readonly marks: number[] = [];
+  private marks = new Float64Array(0);
   private readonly markPrev: (Binding | null)[] = [];
   /** how many statements have marks */
   private marked = 0;
@@ -265,6 +265,11 @@ export class Evaluator {
   /** Records the state before top-level statement `i`. */
   private mark(i: number) {
     const m = i * MARK_SIZE;
+    if (m + MARK_SIZE > this.marks.length) {
+      const grown = new Float64Array(Math.max(2 * this.marks.length, m + MARK_SIZE, 1024));
+      grown.set(this.marks);
+      this.marks = grown;
+    }
     const at = this.marks;
     at[m] = this.recs.length;
     at[m + 1] = this.groups.length;
