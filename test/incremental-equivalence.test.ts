@@ -95,3 +95,31 @@ test('an edit on one line of a flat file reparses that line only and resumes eva
   assert.equal(a.evaluations, 3);
   assert.deepEqual(summary(a), summary(analyze(lines.join('\n'), s)));
 });
+
+test('an edit below that changes whether a batch norm above folds is reflected there', () => {
+  const head = 'input i: 8 x 8 x 8\nc: conv 8 k=1 | bn\nrelu\nconv 8 k=1\n';
+  const inc = new IncrementalAnalyzer();
+  const s = { batch: 1, dtype: 'fp32' as const };
+  const texts = [
+    head + 'x: relu from i\n',
+    head + 'x: relu from c.conv\n', // the conv gains a second reader: its batch norm cannot fold back
+    head + 'x: relu from i\n',
+    head + 'x: relu from c\n',
+  ];
+  for (const t of texts) {
+    const fast = inc.analyze(t, s);
+    assert.deepEqual(summary(fast), summary(analyze(t, s)), t);
+  }
+  assert.equal(inc.analyze(texts[1], s).layers.find((l) => l.name === 'c')?.foldedInto, null);
+  assert.equal(inc.analyze(texts[2], s).layers.find((l) => l.name === 'c')?.foldedInto, 'c.conv');
+});
+
+test('a figure beyond 2^53 reported in one version is still reported after an edit elsewhere', () => {
+  const inc = new IncrementalAnalyzer();
+  // 10^12 MACs per sample are exact; times a batch of 10^5 they are not: the scaling step reports it
+  const s = { batch: 100_000, dtype: 'fp32' as const };
+  const a = 'input i: 1000 x 1000 x 1000\nbig: conv 1000 k=1\nsmall: relu\n';
+  const b = 'input i: 1000 x 1000 x 1000\nbig: conv 1000 k=1\nsmall: relu6\n';
+  for (const t of [a, b, a]) assert.deepEqual(summary(inc.analyze(t, s)), summary(analyze(t, s)));
+  assert.ok(inc.analyze(b, s).diagnostics.some((d) => d.code === 'too-large'));
+});

@@ -125,8 +125,12 @@ class Scope {
  *  this order, MARK_SIZE numbers per statement in one flat array (no object per statement). */
 const MARK_FIELDS = ['recs', 'groups', 'diagnostics', 'inputs', 'variables', 'trail', 'iterations', 'limitHit'] as const;
 const MARK_SIZE = MARK_FIELDS.length;
+/** running sums per layer: params, MACs, FLOPs (2macs, exact, macs), memory, weights, training params, activations */
+const SUMS = 9;
 
 interface LayerRec {
+  /** its index in `recs` */
+  idx: number;
   layer: Layer;
   /** the cost and bias before batch-norm folding (folding is redone from them on every run) */
   base: Cost;
@@ -238,7 +242,7 @@ export class Evaluator {
     if (k === this.marked) this.mark(k); // appended statements: the state after the last one
     const m = k * MARK_SIZE;
     const at = this.marks;
-    this.recs.length = at[m];
+    this.truncateRecs(at[m]);
     this.groups.length = at[m + 1];
     this.diagnostics.length = at[m + 2];
     this.inputs.length = at[m + 3];
@@ -523,7 +527,7 @@ export class Evaluator {
     const p = args.get('p');
     const hasBias = args.get('bias') === undefined ? !bnFollows : args.get('bias') === 'true';
     const rec: LayerRec = {
-      spec, base: cost, baseHasBias: hasBias, hasBias,
+      idx: this.recs.length, spec, base: cost, baseHasBias: hasBias, hasBias,
       inputIdx: ins.map((b) => b.layer),
       pad0: p === undefined || p === 'valid' || p === 0 || (Array.isArray(p) && p.every((v) => v === 0)),
       layer: {
@@ -536,7 +540,7 @@ export class Evaluator {
         params: 0, macs: 0, flops: NO_FLOPS, memoryBytes: 0, weightBytes: 0, activations: 0,
       },
     };
-    this.recs.push(rec);
+    this.addRec(rec);
     const b: Binding = { outputs: cost.outputs, layer: this.recs.length - 1, range: call.range };
     if (!name) this.bind(scope, local, b);
     return b;
@@ -705,6 +709,37 @@ export class Evaluator {
     if (s.name && scope.prev) this.bind(scope, s.name, scope.prev);
   }
 
+  // ---- the layer list and what each layer is read by, kept up to date as layers come and go
+  private readers = new Int32Array(0); // how many layers read layer i
+  private readerSum = new Float64Array(0); // the sum of their indices: the reader itself when there is one
+  private readonly bns: number[] = []; // indices of the batch norms
+  private readonly layerList: Layer[] = [];
+
+  private addRec(rec: LayerRec) {
+    const i = this.recs.length;
+    if (i >= this.readers.length) {
+      const size = Math.max(1024, 2 * this.readers.length);
+      const r = new Int32Array(size); r.set(this.readers); this.readers = r;
+      const s = new Float64Array(size); s.set(this.readerSum); this.readerSum = s;
+    }
+    this.readers[i] = 0;
+    this.readerSum[i] = 0;
+    for (const j of rec.inputIdx) if (j >= 0) { this.readers[j]++; this.readerSum[j] += i; }
+    this.recs.push(rec);
+    this.layerList.push(rec.layer);
+    if (rec.spec.name === 'bn') this.bns.push(i);
+  }
+
+  private truncateRecs(n: number) {
+    for (let i = this.recs.length - 1; i >= n; i--) {
+      for (const j of this.recs[i].inputIdx) if (j >= 0) { this.readers[j]--; this.readerSum[j] -= i; }
+    }
+    this.recs.length = n;
+    this.layerList.length = n;
+    while (this.bns.length && this.bns[this.bns.length - 1] >= n) this.bns.pop();
+    this.sumsValid = Math.min(this.sumsValid, n);
+  }
+
   // ---- batch-norm folding (cost-model.md section 2)
   private foldBatchNorms() {
     // undo the last run's folding (only the layers it touched: this runs on every edit)
@@ -714,18 +749,14 @@ export class Evaluator {
       r.layer.foldedInto = null;
       r.layer.biasFromBn = false;
     }
+    const touched = this.folded;
     this.folded = [];
-    // readers per layer: a count and the last reader, in typed arrays
-    const n = this.recs.length;
-    const readers = new Int32Array(n);
-    const lastReader = new Int32Array(n);
-    for (let i = 0; i < n; i++) for (const j of this.recs[i].inputIdx) if (j >= 0) { readers[j]++; lastReader[j] = i; }
-    for (let i = 0; i < n; i++) {
+    const { readers, readerSum } = this;
+    for (const i of this.bns) {
       const bn = this.recs[i];
-      if (bn.spec.name !== 'bn') continue;
       const prodIdx = bn.inputIdx[0];
       const prod = prodIdx >= 0 ? this.recs[prodIdx] : null;
-      const next = readers[i] === 1 ? this.recs[lastReader[i]] : null;
+      const next = readers[i] === 1 ? this.recs[readerSum[i]] : null;
       let target: LayerRec | null = null;
       if (prod && prod.spec.foldsBn && readers[prodIdx] === 1) target = prod;
       else if (next && next.spec.foldsBn && next.pad0 && next.inputIdx.length === 1) target = next;
@@ -754,8 +785,14 @@ export class Evaluator {
         this.folded.push(target);
       }
     }
+    // the running sums stay valid up to the first layer whose figures this changed
+    for (const r of touched) if (r.idx < this.recs.length && r.layer.cost !== r.figuresOf) this.sumsValid = Math.min(this.sumsValid, r.idx);
+    for (const r of this.folded) if (r.layer.cost !== r.figuresOf) this.sumsValid = Math.min(this.sumsValid, r.idx);
   }
   private folded: LayerRec[] = [];
+  private sums = new Float64Array(0);
+  private sumsValid = 0; // layers whose running sums are up to date
+  private readonly overflows = new Map<number, Diagnostic>(); // too-large figures, by layer
 
   // ---- scaling and totals
   private figures(c: Cost): Figures {
@@ -785,12 +822,21 @@ export class Evaluator {
       flops: { '2macs': add(a.flops['2macs'], b.flops['2macs']), exact: add(a.flops.exact, b.flops.exact), macs: add(a.flops.macs, b.flops.macs) },
       memoryBytes: add(a.memoryBytes, b.memoryBytes), weightBytes: add(a.weightBytes, b.weightBytes),
     });
-    const layers: Layer[] = [];
-    const totals = zero();
-    let trainingParams = 0;
-    let activations = 0;
-    for (const r of this.recs) {
+    // running sums over the layers (SUMS numbers per layer): recomputed only from the first layer
+    // whose figures changed, so an edit near the end of a long file costs the layers after it
+    const n = this.recs.length;
+    if ((n + 1) * SUMS > this.sums.length) {
+      const grown = new Float64Array(Math.max(2 * this.sums.length, (n + 1) * SUMS, 1024 * SUMS));
+      grown.set(this.sums);
+      this.sums = grown;
+    }
+    const S = this.sums;
+    for (const k of [...this.overflows.keys()]) if (k >= this.sumsValid) this.overflows.delete(k);
+    for (let i = this.sumsValid; i < n; i++) {
+      const r = this.recs[i];
       const l = r.layer;
+      const a = i * SUMS;
+      const b = a + SUMS;
       try {
         // figures depend on the cost object and the settings (fixed for this evaluator): a layer whose
         // cost object is the one of the last run keeps its figures and fields untouched
@@ -804,25 +850,24 @@ export class Evaluator {
           l.biasParams = r.spec.foldsBn && r.hasBias ? (r.spec.name === 'linear' ? l.outputShape[l.outputShape.length - 1] : l.outputShape[0]) : 0;
         }
         const f = r.figures!;
-        totals.params = add2(totals.params, f.params);
-        totals.macs = add2(totals.macs, f.macs);
-        totals.flops['2macs'] = add2(totals.flops['2macs'], f.flops['2macs']);
-        totals.flops.exact = add2(totals.flops.exact, f.flops.exact);
-        totals.flops.macs = add2(totals.flops.macs, f.flops.macs);
-        totals.memoryBytes = add2(totals.memoryBytes, f.memoryBytes);
-        totals.weightBytes = add2(totals.weightBytes, f.weightBytes);
-        trainingParams = add2(trainingParams, l.trainingParams);
-        activations = add2(activations, r.activations!);
+        const row = [f.params, f.macs, f.flops['2macs'], f.flops.exact, f.flops.macs, f.memoryBytes, f.weightBytes, l.trainingParams, r.activations!];
+        const next = row.map((v, k) => add2(S[a + k], v)); // all checked before any is stored
+        for (let k = 0; k < SUMS; k++) S[b + k] = next[k];
       } catch (e) {
         if (!(e instanceof AnalysisError)) throw e;
-        extra.push({ range: e.range ?? l.range, severity: 'error', code: e.code, message: e.message });
-        const z = zero();
-        l.params = z.params; l.macs = z.macs; l.flops = z.flops; l.memoryBytes = z.memoryBytes; l.weightBytes = z.weightBytes;
-        l.activations = 0;
+        this.overflows.set(i, { range: e.range ?? l.range, severity: 'error', code: e.code, message: e.message });
+        l.params = 0; l.macs = 0; l.flops = NO_FLOPS; l.memoryBytes = 0; l.weightBytes = 0; l.activations = 0;
         r.figuresOf = undefined;
+        for (let k = 0; k < SUMS; k++) S[b + k] = S[a + k];
       }
-      layers.push(l);
     }
+    this.sumsValid = n;
+    extra.push(...this.overflows.values());
+    const layers = this.layerList.slice();
+    const t = n * SUMS;
+    const totals: Figures = { params: S[t], macs: S[t + 1], flops: { '2macs': S[t + 2], exact: S[t + 3], macs: S[t + 4] }, memoryBytes: S[t + 5], weightBytes: S[t + 6] };
+    const trainingParams = S[t + 7];
+    const activations = S[t + 8];
     const groups: Group[] = [...this.groups]
       .sort((a, b) => a.start - b.start || b.end - a.end)
       .map((g) => {
