@@ -123,8 +123,7 @@ class Scope {
 
 /** The evaluator's state before a top-level statement, what `resume` rolls back to: these counts, in
  *  this order, MARK_SIZE numbers per statement in one flat array (no object per statement). */
-const MARK_FIELDS = ['recs', 'groups', 'diagnostics', 'inputs', 'variables', 'trail', 'iterations', 'limitHit'] as const;
-const MARK_SIZE = MARK_FIELDS.length;
+const MARK_SIZE = 8; // recs, groups, diagnostics, inputs, variables, trail, iterations, limitHit
 /** running sums per layer: params, MACs, FLOPs (2macs, exact, macs), memory, weights, training params, activations */
 const SUMS = 9;
 

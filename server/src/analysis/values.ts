@@ -81,7 +81,6 @@ const BUILTINS: Record<string, { arity: [number, number]; fn: (a: number[]) => n
   max: { arity: [1, Infinity], fn: (a) => Math.max(...a) },
   if: { arity: [3, 3], fn: (a) => (a[0] !== 0 ? a[1] : a[2]) },
 };
-export const BUILTIN_NAMES = [...Object.keys(BUILTINS), 'dim'];
 
 const MAX_CALL_DEPTH = 64;
 
