@@ -136,9 +136,7 @@ interface LayerRec {
   baseHasBias: boolean;
   spec: OpSpec;
   inputIdx: number[];
-  /** the scaled figures of `figuresOf`, kept while the cost object stays the same */
-  figures?: Figures;
-  activations?: number;
+  /** the cost object the layer's figure fields were scaled from; they are kept while it stays the same */
   figuresOf?: Cost;
   /** the folded cost derived from `foldedFrom` (a folded batch norm's zero cost, or a conv with the gained bias) */
   foldedCost?: Cost;
@@ -815,12 +813,6 @@ export class Evaluator {
         extra.push({ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 'error', code: 'unknown-variable', message: `\`${name}\` is set from outside, but the file has no top-level variable \`${name}\`` });
       }
     }
-    const zero = (): Figures => ({ params: 0, macs: 0, flops: { '2macs': 0, exact: 0, macs: 0 }, memoryBytes: 0, weightBytes: 0 });
-    const sum = (a: Figures, b: Figures): Figures => ({
-      params: add(a.params, b.params), macs: add(a.macs, b.macs),
-      flops: { '2macs': add(a.flops['2macs'], b.flops['2macs']), exact: add(a.flops.exact, b.flops.exact), macs: add(a.flops.macs, b.flops.macs) },
-      memoryBytes: add(a.memoryBytes, b.memoryBytes), weightBytes: add(a.weightBytes, b.weightBytes),
-    });
     // running sums over the layers (SUMS numbers per layer): recomputed only from the first layer
     // whose figures changed, so an edit near the end of a long file costs the layers after it
     const n = this.recs.length;
@@ -840,16 +832,14 @@ export class Evaluator {
         // figures depend on the cost object and the settings (fixed for this evaluator): a layer whose
         // cost object is the one of the last run keeps its figures and fields untouched
         if (r.figuresOf !== l.cost) {
-          r.figures = this.figures(l.cost);
-          r.activations = mul(this.settings.batch, add(...l.outputs.map(elems)));
-          r.figuresOf = l.cost;
-          const f = r.figures;
+          const f = this.figures(l.cost);
+          const activations = mul(this.settings.batch, add(...l.outputs.map(elems)));
           l.params = f.params; l.macs = f.macs; l.flops = f.flops; l.memoryBytes = f.memoryBytes; l.weightBytes = f.weightBytes;
-          l.activations = r.activations;
+          l.activations = activations;
           l.biasParams = r.spec.foldsBn && r.hasBias ? (r.spec.name === 'linear' ? l.outputShape[l.outputShape.length - 1] : l.outputShape[0]) : 0;
+          r.figuresOf = l.cost;
         }
-        const f = r.figures!;
-        const row = [f.params, f.macs, f.flops['2macs'], f.flops.exact, f.flops.macs, f.memoryBytes, f.weightBytes, l.trainingParams, r.activations!];
+        const row = [l.params, l.macs, l.flops['2macs'], l.flops.exact, l.flops.macs, l.memoryBytes, l.weightBytes, l.trainingParams, l.activations];
         const next = row.map((v, k) => add2(S[a + k], v)); // all checked before any is stored
         for (let k = 0; k < SUMS; k++) S[b + k] = next[k];
       } catch (e) {
@@ -863,22 +853,20 @@ export class Evaluator {
     this.sumsValid = n;
     extra.push(...this.overflows.values());
     const layers = this.layerList.slice();
-    const t = n * SUMS;
-    const totals: Figures = { params: S[t], macs: S[t + 1], flops: { '2macs': S[t + 2], exact: S[t + 3], macs: S[t + 4] }, memoryBytes: S[t + 5], weightBytes: S[t + 6] };
-    const trainingParams = S[t + 7];
-    const activations = S[t + 8];
+    // the figures of layers [from, to): a difference of running sums (all exact, all below 2^53)
+    const span = (from: number, to: number): Figures => {
+      const d = (k: number) => S[to * SUMS + k] - S[from * SUMS + k];
+      return { params: d(0), macs: d(1), flops: { '2macs': d(2), exact: d(3), macs: d(4) }, memoryBytes: d(5), weightBytes: d(6) };
+    };
+    const totals = { ...span(0, n), trainingParams: S[n * SUMS + 7], activations: S[n * SUMS + 8] };
     const groups: Group[] = [...this.groups]
       .sort((a, b) => a.start - b.start || b.end - a.end)
-      .map((g) => {
-        let f = zero();
-        try { for (let i = g.start; i < g.end; i++) f = sum(f, layers[i]); } catch { /* beyond 2^53: the layers say so */ }
-        return { name: g.name, kind: g.kind, range: g.range, outputShape: g.output ?? [], layerCount: g.end - g.start, ...f };
-      });
+      .map((g) => ({ name: g.name, kind: g.kind, range: g.range, outputShape: g.output ?? [], layerCount: g.end - g.start, ...span(g.start, g.end) }));
     const diagnostics = [...this.file.diagnostics.map((d): Diagnostic => ({ ...d, severity: 'error' })), ...this.diagnostics, ...extra]
       .sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
     return {
       settings: this.settings, inputs: [...this.inputs], layers, groups, variables: [...this.variables],
-      diagnostics, totals: { ...totals, trainingParams, activations }, syntax: this.file,
+      diagnostics, totals, syntax: this.file,
       evaluations: this.evaluations,
     };
   }
