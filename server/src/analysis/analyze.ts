@@ -11,6 +11,9 @@ import { add, add2, elems, mul, mul2 } from './exact';
 export type Dtype = 'fp32' | 'fp16' | 'bf16' | 'int8';
 export const DTYPE_BYTES: Record<Dtype, number> = { fp32: 4, fp16: 2, bf16: 2, int8: 1 };
 export type FlopsConvention = '2macs' | 'exact' | 'macs';
+export const FLOPS_CONVENTIONS: FlopsConvention[] = ['2macs', 'exact', 'macs'];
+/** how a convention is named where figures are shown (`... FLOPs (2*MACs convention)`) */
+export const CONVENTION_NAME: Record<FlopsConvention, string> = { '2macs': '2*MACs', exact: 'exact', macs: 'MACs' };
 
 export interface Settings {
   batch: number;

@@ -3,6 +3,8 @@
 // diagnostics out. docs/rules.md ("Hardware lint rules") documents each rule, its source and its fix.
 import type { Analysis, Diagnostic, Layer, Severity } from './analyze';
 import type { Range } from '../syntax/lexer';
+import { ACTIVATION_OPS, foldsBn } from './ops';
+import { grouped } from './values';
 
 export type RuleCode = 'g1-unbalanced-pointwise' | 'channel-multiple' | 'unfoldable-batchnorm';
 
@@ -36,16 +38,11 @@ export const RULE_CODES = Object.keys(RULES) as RuleCode[];
 const DEFAULT_CHANNEL_MULTIPLE = 16;
 const DEFAULT_G1_THRESHOLD = 10;
 
-/** ops a batch norm folds into (docs/costs.md, "Batch-norm folding") */
-const FOLDS_BN = new Set(['conv', 'dwconv', 'pwconv', 'deconv', 'linear']);
 /** ops whose output channels `channel-multiple` checks (dim 0); `linear` is checked on its last dim */
 const CHANNEL_OPS = new Set(['conv', 'dwconv', 'pwconv', 'deconv']);
-/** single-input element-wise ops */
-const ACTIVATIONS = new Set(['relu', 'relu6', 'sigmoid', 'hardsigmoid', 'hardswish', 'swish', 'gelu', 'tanh']);
 /** what may follow a classifier's linear layer and still leave it the network's output */
-const HEAD_OPS = new Set([...ACTIVATIONS, 'softmax', 'dropout', 'identity']);
+const HEAD_OPS = new Set([...ACTIVATION_OPS, 'softmax', 'dropout', 'identity']);
 
-const grouped = (n: number) => n.toLocaleString('en-US');
 /** 24.5, 25 (not 25.0), <0.1 for a small positive share */
 function percent(x: number): string {
   const s = x.toFixed(1).replace(/\.0$/, '');
@@ -216,15 +213,15 @@ function whyUnfolded(bn: Layer, i: number, graph: Graph): string {
   const prod = graph.producer(bn);
   const readers = graph.readersOf(i);
   const others = prod ? graph.readersOfLayer(prod).filter((r) => r !== bn).map((r) => `\`${r.name}\``) : [];
-  const beforeActivation = prod && ACTIVATIONS.has(prod.op) ? graph.producer(prod) : null;
+  const beforeActivation = prod && ACTIVATION_OPS.has(prod.op) ? graph.producer(prod) : null;
   let back: string;
   if (!prod) {
     back = `it reads the network input \`${bn.inputs[0]}\`, not a conv or linear layer; normalize the input in preprocessing, or move the batch norm after the first conv`;
-  } else if (FOLDS_BN.has(prod.op)) {
+  } else if (foldsBn(prod.op)) {
     back = others.length
       ? `\`${prod.name}\` is also read by ${others.join(', ')}, so the batch norm cannot fold into it; let ${others.length > 1 ? 'those layers' : 'that layer'} read the batch norm instead`
       : `it does not fold into \`${prod.name}\``; // the engine's folding rules changed: say no more than we know
-  } else if (beforeActivation && FOLDS_BN.has(beforeActivation.op)) {
+  } else if (beforeActivation && foldsBn(beforeActivation.op)) {
     back = `an activation (${prod.op}) stands between it and the ${beforeActivation.op} \`${beforeActivation.name}\`; move it before the activation so it folds`;
   } else {
     back = `it reads ${/^[aeiou]/.test(prod.op) ? 'an' : 'a'} ${prod.op} (\`${prod.name}\`), not a conv or linear layer`;
@@ -232,7 +229,7 @@ function whyUnfolded(bn: Layer, i: number, graph: Graph): string {
   // why it does not fold forward either (only when it could have)
   let forward = '';
   if (readers.length > 1) forward = `; ${readers.length} layers read it, so it cannot fold forward either`;
-  else if (readers.length === 1 && FOLDS_BN.has(readers[0].op)) {
+  else if (readers.length === 1 && foldsBn(readers[0].op)) {
     const p = readers[0].attrs.p;
     const pads = p !== undefined && p !== 'valid' && p !== 0 && !(Array.isArray(p) && p.every((v) => v === 0));
     if (pads) forward = `; the ${readers[0].op} after it (\`${readers[0].name}\`) pads its input (p=${Array.isArray(p) ? p.join('x') : p}), so it cannot fold forward either`;

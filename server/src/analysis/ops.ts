@@ -1,7 +1,7 @@
 // The layer catalogue: for each op, its arguments, its output shape and its cost (batch 1).
 // Formulas follow ../shared/docs/cost-model.md; docs/costs.md states every convention used here.
 // Pure: an impossible shape throws AnalysisError, which the evaluator reports on the layer's line.
-import { AnalysisError, type Value, fmtValue } from './values';
+import { AnalysisError, type Value, fmtValue, grouped } from './values';
 import { add, elems, mul } from './exact';
 
 /** Per-sample cost of one layer. Feature-map figures scale with the batch, weights do not. */
@@ -56,7 +56,6 @@ export interface Args {
 }
 
 // ---- helpers
-const fmt = (n: number) => n.toLocaleString('en-US');
 const shapeStr = (s: number[]) => (s.length ? s.join(' x ') : 'scalar');
 
 function pair(v: Value | undefined, dflt: number): [number, number] {
@@ -102,7 +101,7 @@ function elementwise(out: number[], inputs: number[][], per: number, what: strin
   return {
     outputs: [out], params: 0, trainingParams: 0, weights: 0, macs: 0, flops2: flops, flopsExact: flops,
     read: add(...inputs.map(elems)), written: n,
-    formula: () => `${per} FLOP${per === 1 ? '' : 's'} (${what}) x ${fmt(n)} elements = ${fmt(flops)} FLOPs`,
+    formula: () => `${per} FLOP${per === 1 ? '' : 's'} (${what}) x ${grouped(n)} elements = ${grouped(flops)} FLOPs`,
   };
 }
 
@@ -153,11 +152,11 @@ function convCost(op: string, c: ConvGeom, read: number, outputs: number[][], in
     // a transposed conv scatters every input pixel through the kernel
     macs = mul(kh, kw, cin / g, inPixels, cout);
     exact = add(mul(2, macs), -outElems, biasFlops);
-    formula = () => `K_h x K_w x C_in/g x H_in x W_in x C_out = ${kh} x ${kw} x ${cin / g} x ${fmt(inPixels)} x ${cout} = ${fmt(macs)} MACs`;
+    formula = () => `K_h x K_w x C_in/g x H_in x W_in x C_out = ${kh} x ${kw} x ${cin / g} x ${grouped(inPixels)} x ${cout} = ${grouped(macs)} MACs`;
   } else {
     macs = mul(kh, kw, cin / g, ho, wo, cout);
     exact = add(mul(add(mul(2, kh, kw, cin / g), -1), outElems), biasFlops);
-    formula = () => `K_h x K_w x C_in/g x H_out x W_out x C_out = ${kh} x ${kw} x ${cin / g} x ${ho} x ${wo} x ${cout} = ${fmt(macs)} MACs`;
+    formula = () => `K_h x K_w x C_in/g x H_out x W_out x C_out = ${kh} x ${kw} x ${cin / g} x ${ho} x ${wo} x ${cout} = ${grouped(macs)} MACs`;
   }
   return {
     outputs, params, trainingParams: params, weights: params, macs,
@@ -189,7 +188,7 @@ function pool(op: string, a: Args, input: number[]): Cost {
   return {
     outputs: [[c, ho, wo]], params: 0, trainingParams: 0, weights: 0, macs: 0, flops2: flops, flopsExact: flops,
     read: elems(input), written: mul(c, ho, wo),
-    formula: () => `K_h x K_w x C x H_out x W_out = ${kh} x ${kw} x ${c} x ${ho} x ${wo} = ${fmt(flops)} FLOPs (one per window element)`,
+    formula: () => `K_h x K_w x C x H_out x W_out = ${kh} x ${kw} x ${c} x ${ho} x ${wo} = ${grouped(flops)} FLOPs (one per window element)`,
   };
 }
 
@@ -262,7 +261,7 @@ export const OPS: OpSpec[] = [
         outputs: [[...lead, j]], params, trainingParams: params, weights: params, macs,
         flops2: add(mul(2, macs), biasFlops), flopsExact: add(mul(add(mul(2, i), -1), outElems), biasFlops),
         read: elems(x), written: outElems,
-        formula: () => `${t > 1 ? 'L x ' : ''}I x J = ${t > 1 ? `${t} x ` : ''}${i} x ${j} = ${fmt(macs)} MACs`,
+        formula: () => `${t > 1 ? 'L x ' : ''}I x J = ${t > 1 ? `${t} x ` : ''}${i} x ${j} = ${grouped(macs)} MACs`,
       };
     },
   },
@@ -284,7 +283,7 @@ export const OPS: OpSpec[] = [
       return {
         outputs: [[...batch, m, n]], params: 0, trainingParams: 0, weights: 0, macs,
         flops2: mul(2, macs), flopsExact: mul(b, m, n, 2 * k - 1), read: add(elems(x), elems(y)), written: mul(b, m, n),
-        formula: () => `batch x M x K x N = ${b} x ${m} x ${k} x ${n} = ${fmt(macs)} MACs`,
+        formula: () => `batch x M x K x N = ${b} x ${m} x ${k} x ${n} = ${grouped(macs)} MACs`,
       };
     },
   },
@@ -310,7 +309,7 @@ export const OPS: OpSpec[] = [
         flops2: add(mul(2, macs), biasFlops, softmaxAndScale),
         flopsExact: add(mul(4, l, d, 2 * d - 1), biasFlops, mul(hll, 2 * (d / h) - 1), mul(l, d, 2 * l - 1), softmaxAndScale),
         read: elems(x), written: elems(x),
-        formula: () => `4 x L x D x D + 2 x L x L x D = 4 x ${l} x ${d} x ${d} + 2 x ${l} x ${l} x ${d} = ${fmt(macs)} MACs`,
+        formula: () => `4 x L x D x D + 2 x L x L x D = 4 x ${l} x ${d} x ${d} + 2 x ${l} x ${l} x ${d} = ${grouped(macs)} MACs`,
       };
     },
   },
@@ -320,7 +319,7 @@ export const OPS: OpSpec[] = [
     unary(name, name === 'gap' ? ['globalavgpool'] : ['globalmaxpool'], `global ${name === 'gap' ? 'average' : 'max'} pooling to C x 1 x 1`, (_a, x) => {
       const [c, h, w] = image(name, x);
       const n = elems(x);
-      return { ...elementwise([c, 1, 1], [x], 1, 'per input element'), flops2: n, flopsExact: n, written: c, formula: () => `C x H x W = ${c} x ${h} x ${w} = ${fmt(n)} FLOPs` };
+      return { ...elementwise([c, 1, 1], [x], 1, 'per input element'), flops2: n, flopsExact: n, written: c, formula: () => `C x H x W = ${c} x ${h} x ${w} = ${grouped(n)} FLOPs` };
     })),
   unary('bn', ['batchnorm'], 'batch normalization (folds into a neighbouring conv or linear layer)', (_a, x) => {
     const c = x[0] ?? 1;
@@ -396,7 +395,7 @@ export const OPS: OpSpec[] = [
       const asked = target.join(' x ');
       if (free) target[target.indexOf(-1)] = n / known;
       if (!Number.isInteger(n / known) || elems(target) !== n)
-        throw new AnalysisError('shape-mismatch', `reshape: ${shapeStr(x)} has ${fmt(n)} elements, ${asked} has ${free ? `no whole -1 (${fmt(n)} / ${fmt(known)})` : fmt(elems(target))}`);
+        throw new AnalysisError('shape-mismatch', `reshape: ${shapeStr(x)} has ${grouped(n)} elements, ${asked} has ${free ? `no whole -1 (${grouped(n)} / ${grouped(known)})` : grouped(elems(target))}`);
       return none([target], 'no arithmetic (a view)');
     },
   },
@@ -456,6 +455,10 @@ const BY_NAME = new Map<string, OpSpec>();
 for (const op of OPS) for (const n of [op.name, ...op.aliases]) BY_NAME.set(n, op);
 
 export const findOp = (name: string): OpSpec | undefined => BY_NAME.get(name);
+/** the single-input activation kinds */
+export const ACTIVATION_OPS = new Set(ACTIVATIONS.map(([name]) => name));
+/** whether a batch norm folds into a layer of this kind */
+export const foldsBn = (op: string): boolean => findOp(op)?.foldsBn === true;
 export const OP_NAMES = [...BY_NAME.keys()];
 
 const intHint = (n: number) => (Number.isInteger(n) ? '' : ` (${n} is not a whole number: use int(), round() or make_divisible())`);

@@ -63,6 +63,9 @@ export class Env {
 
 export const fmtValue = (v: Value): string => (Array.isArray(v) ? v.join(' x ') : String(v));
 
+/** Digits grouped by thousands: 924844032 -> "924,844,032". */
+export const grouped = (n: number): string => n.toLocaleString('en-US');
+
 /** The MobileNet `_make_divisible`: nearest multiple of d, at least d, never more than 10% below v. */
 export function makeDivisible(v: number, d = 8): number {
   const n = Math.max(d, Math.floor(v + d / 2) - (Math.floor(v + d / 2) % d));

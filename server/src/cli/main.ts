@@ -2,7 +2,7 @@
 // Exit codes: 0 analysed without errors, 1 the file has errors, 2 usage or I/O error.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { analyze, DTYPE_BYTES, type Dtype, type FlopsConvention } from '../analysis/analyze';
+import { analyze, DTYPE_BYTES, FLOPS_CONVENTIONS, type Dtype, type FlopsConvention } from '../analysis/analyze';
 import { diagnosticLines, jsonReport, tableReport } from './report';
 
 export const USAGE = `usage: netcost FILE [options]
@@ -24,8 +24,6 @@ exit codes: 0 no errors, 1 the file has errors, 2 usage or I/O error`;
 export interface Io { out(s: string): void; err(s: string): void }
 
 class UsageError extends Error {}
-
-const CONVENTIONS: FlopsConvention[] = ['2macs', 'exact', 'macs'];
 
 function options(argv: string[]) {
   let parsed;
@@ -49,7 +47,7 @@ function options(argv: string[]) {
   const dtype = (v.dtype ?? 'fp32') as Dtype;
   if (!(dtype in DTYPE_BYTES)) throw new UsageError(`--dtype: expected one of ${Object.keys(DTYPE_BYTES).join(', ')}, got '${v.dtype}'`);
   const flops = (v.flops ?? '2macs') as FlopsConvention;
-  if (!CONVENTIONS.includes(flops)) throw new UsageError(`--flops: expected one of ${CONVENTIONS.join(', ')}, got '${v.flops}'`);
+  if (!FLOPS_CONVENTIONS.includes(flops)) throw new UsageError(`--flops: expected one of ${FLOPS_CONVENTIONS.join(', ')}, got '${v.flops}'`);
   const overrides: Record<string, number> = {};
   for (const s of v.set ?? []) {
     const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/.exec(s);

@@ -2,7 +2,7 @@
 // human table. Both are plain functions of an Analysis; they do no IO.
 import Table from 'cli-table3';
 import type { Analysis, Figures, FlopsConvention } from '../analysis/analyze';
-import { grouped, human, humanBytes, shapeWithBatch } from '../ide/units';
+import { grouped, human, humanBytes, percentOf as pct, shapeWithBatch } from '../ide/units';
 
 export const JSON_VERSION = 1;
 
@@ -66,7 +66,6 @@ export function jsonReport(a: Analysis, o: ReportOptions) {
   };
 }
 
-const pct = (part: number, whole: number) => (whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : '-');
 
 const TABLE_STYLE = {
   chars: { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',

@@ -1,7 +1,7 @@
 // Inlay hints as plain data: one per top-level statement that builds layers (a layer line, a block
 // use, a repeat), placed at the end of its first line, and a network total on the first input line.
-import type { Analysis, Figures, FlopsConvention } from '../analysis/analyze';
-import { human, humanBytes } from './units';
+import { CONVENTION_NAME, type Analysis, type Figures, type FlopsConvention } from '../analysis/analyze';
+import { grouped, human, humanBytes } from './units';
 
 export type HintField = 'shape' | 'macs' | 'flops' | 'params' | 'memory';
 export const HINT_FIELDS: HintField[] = ['shape', 'macs', 'flops', 'params', 'memory'];
@@ -58,9 +58,8 @@ export function hintLabel(f: Figures, shape: number[] | null, batch: number, o: 
 }
 
 function tooltip(f: Figures, a: Analysis, o: HintOptions, what: string): string {
-  const g = (n: number) => n.toLocaleString('en-US');
-  return `${what}: ${g(f.macs)} MACs, ${g(f.flops[o.flops])} FLOPs (${o.flops === '2macs' ? '2*MACs' : o.flops} convention), ` +
-    `${g(f.params)} params, ${g(f.memoryBytes)} bytes of memory access (${a.settings.dtype}, batch ${a.settings.batch})`;
+  return `${what}: ${grouped(f.macs)} MACs, ${grouped(f.flops[o.flops])} FLOPs (${CONVENTION_NAME[o.flops]} convention), ` +
+    `${grouped(f.params)} params, ${grouped(f.memoryBytes)} bytes of memory access (${a.settings.dtype}, batch ${a.settings.batch})`;
 }
 
 /** Hints for the statements whose first line is in [startLine, endLine]; only those are formatted. */

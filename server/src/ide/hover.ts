@@ -1,18 +1,16 @@
 // Hover text as plain markdown: a layer's breakdown (formula with the numbers substituted, params
 // with and without bias, FLOPs in the chosen convention, memory split, arithmetic intensity, share),
 // a block use's or repeat's totals and costliest layers, or where a referenced name is defined.
-import { DTYPE_BYTES, type Analysis, type FlopsConvention, type Group, type Layer } from '../analysis/analyze';
+import { CONVENTION_NAME, DTYPE_BYTES, type Analysis, type FlopsConvention, type Group, type Layer } from '../analysis/analyze';
 import type { Stmt } from '../syntax/ast';
 import type { Pos, Range } from '../syntax/lexer';
-import { grouped, human, humanBytes } from './units';
+import { grouped, human, humanBytes, percentOf as pct } from './units';
 
 export interface Hover { markdown: string; range: Range }
 
-const CONVENTION: Record<FlopsConvention, string> = { '2macs': '2*MACs', exact: 'exact', macs: 'MACs' };
 
 const before = (a: Pos, b: Pos) => a.line < b.line || (a.line === b.line && a.character <= b.character);
 export const contains = (r: Range, p: Pos) => before(r.start, p) && before(p, r.end);
-const pct = (part: number, whole: number) => (whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : '-');
 const shapeText = (shape: number[], batch: number) => [batch, ...shape].join(' x ');
 
 export function layerMarkdown(a: Analysis, l: Layer, flops: FlopsConvention): string {
@@ -32,7 +30,7 @@ export function layerMarkdown(a: Analysis, l: Layer, flops: FlopsConvention): st
   lines.push(`- **params** ${grouped(l.params)}${bias ? ` (${grouped(l.params - bias)} without the bias of ${grouped(bias)}${l.biasFromBn ? ', gained from the folded batch norm' : ''})` : ''}` +
     (l.trainingParams !== l.params ? `; ${grouped(l.trainingParams)} as training counts them` : ''));
   lines.push(`- **MACs** ${grouped(l.macs)}`);
-  lines.push(`- **FLOPs** ${grouped(l.flops[flops])} (${CONVENTION[flops]} convention)`);
+  lines.push(`- **FLOPs** ${grouped(l.flops[flops])} (${CONVENTION_NAME[flops]} convention)`);
   const inB = batch * c.read * bytes;
   const outB = batch * c.written * bytes;
   lines.push(`- **memory access** ${grouped(l.memoryBytes)} bytes (${dtype}, batch ${batch}) = input ${grouped(inB)} + output ${grouped(outB)} + weights ${grouped(l.weightBytes)}`);
@@ -53,7 +51,7 @@ export function groupMarkdown(a: Analysis, g: Group, flops: FlopsConvention): st
     '',
     `- **params** ${grouped(g.params)}`,
     `- **MACs** ${grouped(g.macs)} (${pct(g.macs, a.totals.macs)} of the network)`,
-    `- **FLOPs** ${grouped(g.flops[flops])} (${CONVENTION[flops]} convention)`,
+    `- **FLOPs** ${grouped(g.flops[flops])} (${CONVENTION_NAME[flops]} convention)`,
     `- **memory access** ${grouped(g.memoryBytes)} bytes (${dtype}, batch ${batch}; ${pct(g.memoryBytes, a.totals.memoryBytes)} of the network)`,
     '',
     'costliest layers:',

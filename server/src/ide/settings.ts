@@ -1,6 +1,6 @@
 // The editor settings (`netcost.*`) as the server reads them through `workspace/configuration`:
 // validated, with defaults for anything missing or malformed, so a client that sends nothing works.
-import { DTYPE_BYTES, type Dtype, type FlopsConvention, type Severity } from '../analysis/analyze';
+import { DTYPE_BYTES, FLOPS_CONVENTIONS, type Dtype, type FlopsConvention, type Severity } from '../analysis/analyze';
 import { HINT_FIELDS, type HintField } from './hints';
 
 export type RuleSetting = 'off' | Severity;
@@ -24,7 +24,6 @@ export const DEFAULT_EDITOR_SETTINGS: EditorSettings = {
   lint: { channelMultiple: 16, g1Threshold: 10 },
 };
 
-const CONVENTIONS: FlopsConvention[] = ['2macs', 'exact', 'macs'];
 const RULE_SETTINGS: RuleSetting[] = ['off', 'error', 'warning', 'info'];
 
 const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
@@ -43,7 +42,7 @@ export function readSettings(raw: unknown): EditorSettings {
   return {
     batchSize: posInt(s.batchSize, d.batchSize),
     dtype: typeof s.dtype === 'string' && s.dtype in DTYPE_BYTES ? (s.dtype as Dtype) : d.dtype,
-    flopsConvention: CONVENTIONS.includes(s.flopsConvention as FlopsConvention) ? (s.flopsConvention as FlopsConvention) : d.flopsConvention,
+    flopsConvention: FLOPS_CONVENTIONS.includes(s.flopsConvention as FlopsConvention) ? (s.flopsConvention as FlopsConvention) : d.flopsConvention,
     inlayHints: { enabled: typeof hints.enabled === 'boolean' ? hints.enabled : d.inlayHints.enabled, content },
     rules,
     lint: { channelMultiple: posInt(lint.channelMultiple, d.lint.channelMultiple), g1Threshold: posNum(lint.g1Threshold, d.lint.g1Threshold) },

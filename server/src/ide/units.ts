@@ -19,8 +19,10 @@ export function humanBytes(n: number): string {
   return /[A-Z]$/.test(h) ? `${h.slice(0, -1)} ${h.slice(-1)}B` : `${h} B`;
 }
 
-/** Digits grouped by thousands: 924844032 -> "924,844,032". */
-export const grouped = (n: number): string => n.toLocaleString('en-US');
+export { grouped } from '../analysis/values';
+
+/** A share as a percentage with one decimal: 1, 4 -> "25.0%"; "-" when the whole is 0. */
+export const percentOf = (part: number, whole: number): string => (whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : '-');
 
 /** A per-sample shape with the batch in front: [128, 56, 56], 1 -> "1x128x56x56". */
 export const shapeWithBatch = (shape: number[], batch: number): string => [batch, ...shape].join('x');
