@@ -26,18 +26,16 @@ export class IncrementalAnalyzer {
     this.stats = { reparsedLine: r.region ? r.region[0] : null, resumedAt: null };
     let analysis: Analysis | null = null;
     let evaluator = last?.evaluator;
-    if (last && evaluator && last.settingsKey === settingsKey) {
-      const k = firstChange(last.file.statements, r.file.statements);
-      if (k !== null) {
-        analysis = evaluator.resume(r.file, k);
-        if (analysis) this.stats.resumedAt = k;
-      }
+    const k = last && last.settingsKey === settingsKey ? firstChange(last.file.statements, r.file.statements) : null;
+    if (evaluator && k !== null) {
+      analysis = evaluator.resume(r.file, k);
+      if (analysis) this.stats.resumedAt = k;
     }
-    if (!analysis) {
+    if (!evaluator || !analysis) {
       evaluator = new Evaluator(r.file, settings, this.cache);
       analysis = evaluator.run();
     }
-    this.last = { text, file: r.file, evaluator: evaluator!, settingsKey, analysis };
+    this.last = { text, file: r.file, evaluator, settingsKey, analysis };
     return analysis;
   }
 }

@@ -58,13 +58,18 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return p;
   }
 
+  function stateOf(uri: string): DocState {
+    let state = states.get(uri);
+    if (!state) states.set(uri, (state = { analyzer: new IncrementalAnalyzer() }));
+    return state;
+  }
+
   /** The analysis of the document as it is now (never an older version), computed at most once. */
   async function analysisOf(uri: string): Promise<{ doc: TextDocument; settings: EditorSettings; value: DocumentAnalysis } | null> {
     const settings = await settingsFor(uri);
     const doc = documents.get(uri); // read after the await: edits may have arrived meanwhile
     if (!doc) return null;
-    let state = states.get(uri);
-    if (!state) states.set(uri, (state = { analyzer: new IncrementalAnalyzer() }));
+    const state = stateOf(uri);
     if (!state.result || state.result.version !== doc.version || state.result.settings !== settings) {
       state.result = { version: doc.version, settings, value: analyzeDocument(doc.getText(), settings, state.analyzer) };
     }
@@ -84,8 +89,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   }
 
   function schedule(uri: string) {
-    let state = states.get(uri);
-    if (!state) states.set(uri, (state = { analyzer: new IncrementalAnalyzer() }));
+    const state = stateOf(uri);
     clearTimeout(state.timer);
     state.timer = setTimeout(() => void publishDiagnostics(uri), delay);
   }
