@@ -3,7 +3,7 @@
 // `analyze(text, settings)` never throws for any input; every problem is a diagnostic with a range.
 import { isStackOverflow, parse } from '../syntax/parser';
 import type { Expr, Ident, OpCall, ParsedFile, Ref, Stmt } from '../syntax/ast';
-import type { Range } from '../syntax/lexer';
+import { byStart, type Range } from '../syntax/lexer';
 import { AnalysisError, Env, evaluate, evalNumber, fmtValue, Trail, type Value } from './values';
 import { checkArg, findOp, formatShape, OP_NAMES, type ArgSpec, type Args, type Cost, type OpSpec } from './ops';
 import { add, add2, elems, mul, mul2 } from './exact';
@@ -866,7 +866,7 @@ export class Evaluator {
       .sort((a, b) => a.start - b.start || b.end - a.end)
       .map((g) => ({ name: g.name, kind: g.kind, range: g.range, outputShape: g.output ?? [], layerCount: g.end - g.start, ...span(g.start, g.end) }));
     const diagnostics = [...this.file.diagnostics.map((d): Diagnostic => ({ ...d, severity: 'error' })), ...this.diagnostics, ...extra]
-      .sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+      .sort(byStart);
     return {
       settings: this.settings, inputs: [...this.inputs], layers, groups, variables: [...this.variables],
       diagnostics, totals, syntax: this.file,

@@ -3,6 +3,7 @@
 // reuses its work up to the first changed statement). Anything structural (a line added or removed,
 // a block, a multi-line repeat, an `end`) falls back to a full parse, which is always correct.
 import type { ParsedFile, Stmt } from './ast';
+import { byStart } from './lexer';
 import { parse } from './parser';
 
 const STRUCTURAL = /^[ \t]*(block\b|end\b|([A-Za-z_][A-Za-z0-9_]*[ \t]*:[ \t]*)?repeat\b[^#\n]*:[ \t]*(#.*)?$)/m;
@@ -48,6 +49,6 @@ export function reparse(oldText: string, old: ParsedFile, text: string): Reparse
   if (region.statements.some((s) => s.range.start.line !== line || s.range.end.line !== line)) return full();
   const onLine = (d: { range: { start: { line: number } } }) => d.range.start.line === line;
   const diagnostics = [...old.diagnostics.filter((d) => !onLine(d)), ...region.diagnostics]
-    .sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+    .sort(byStart);
   return { file: { statements: [...stmts.slice(0, lo), ...region.statements, ...stmts.slice(end)], diagnostics }, region: [line, line] };
 }

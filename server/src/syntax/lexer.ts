@@ -4,6 +4,10 @@
 export interface Pos { line: number; character: number } // 0-based; character in UTF-16 units (as LSP)
 export interface Range { start: Pos; end: Pos }
 
+/** Orders things with ranges (diagnostics) by where they start. */
+export const byStart = (a: { range: Range }, b: { range: Range }): number =>
+  a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character;
+
 export type TokenKind =
   | 'num' | 'ident' | 'newline' | 'eof' | 'error'
   | ':' | '=' | '(' | ')' | ',' | '|' | '->' | '[' | ']' | '.'
