@@ -6,7 +6,7 @@ import type { Expr, Ident, OpCall, ParsedFile, Ref, Stmt } from '../syntax/ast';
 import { byStart, type Range } from '../syntax/lexer';
 import { AnalysisError, Env, evaluate, evalNumber, fmtValue, Trail, type Value } from './values';
 import { checkArg, findOp, formatShape, OP_NAMES, type ArgSpec, type Args, type Cost, type OpSpec } from './ops';
-import { add, add2, elems, mul, mul2 } from './exact';
+import { add, add2, elems, mul2 } from './exact';
 
 export type Dtype = 'fp32' | 'fp16' | 'bf16' | 'int8';
 export const DTYPE_BYTES: Record<Dtype, number> = { fp32: 4, fp16: 2, bf16: 2, int8: 1 };
@@ -129,6 +129,8 @@ class Scope {
 const MARK_SIZE = 8; // recs, groups, diagnostics, inputs, variables, trail, iterations, limitHit
 /** running sums per layer: params, MACs, FLOPs (2macs, exact, macs), memory, weights, training params, activations */
 const SUMS = 9;
+/** scratch for one layer's sums in finish(): checked in full before any is stored */
+const ROW = new Float64Array(SUMS);
 
 interface LayerRec {
   /** its index in `recs` */
@@ -795,16 +797,19 @@ export class Evaluator {
   private readonly overflows = new Map<number, Diagnostic>(); // too-large figures, by layer
 
   // ---- scaling and totals
-  private figures(c: Cost): Figures {
+  /** Sets a layer's figure fields from its cost, scaled by the batch and the dtype. */
+  private setFigures(l: Layer) {
+    const c = l.cost;
     const n = this.settings.batch;
     const bytes = DTYPE_BYTES[this.settings.dtype];
-    const macs = mul2(c.macs, n);
-    return {
-      params: c.params, macs,
-      flops: { '2macs': mul2(c.flops2, n), exact: mul2(c.flopsExact, n), macs },
-      memoryBytes: mul2(add2(mul2(n, add2(c.read, c.written)), c.weights), bytes),
-      weightBytes: mul2(c.weights, bytes),
-    };
+    l.params = c.params;
+    l.macs = mul2(c.macs, n);
+    l.flops = { '2macs': mul2(c.flops2, n), exact: mul2(c.flopsExact, n), macs: l.macs };
+    l.memoryBytes = mul2(add2(mul2(n, add2(c.read, c.written)), c.weights), bytes);
+    l.weightBytes = mul2(c.weights, bytes);
+    let perSample = 0;
+    for (const o of l.outputs) perSample = add2(perSample, elems(o));
+    l.activations = mul2(n, perSample);
   }
 
   /** Folding, scaling and totals over the current layers; repeatable (resume calls it again). */
@@ -835,16 +840,15 @@ export class Evaluator {
         // figures depend on the cost object and the settings (fixed for this evaluator): a layer whose
         // cost object is the one of the last run keeps its figures and fields untouched
         if (r.figuresOf !== l.cost) {
-          const f = this.figures(l.cost);
-          const activations = mul(this.settings.batch, add(...l.outputs.map(elems)));
-          l.params = f.params; l.macs = f.macs; l.flops = f.flops; l.memoryBytes = f.memoryBytes; l.weightBytes = f.weightBytes;
-          l.activations = activations;
+          this.setFigures(l);
           l.biasParams = r.spec.foldsBn && r.hasBias ? (r.spec.name === 'linear' ? l.outputShape[l.outputShape.length - 1] : l.outputShape[0]) : 0;
           r.figuresOf = l.cost;
         }
-        const row = [l.params, l.macs, l.flops['2macs'], l.flops.exact, l.flops.macs, l.memoryBytes, l.weightBytes, l.trainingParams, l.activations];
-        const next = row.map((v, k) => add2(S[a + k], v)); // all checked before any is stored
-        for (let k = 0; k < SUMS; k++) S[b + k] = next[k];
+        const row = ROW;
+        row[0] = l.params; row[1] = l.macs; row[2] = l.flops['2macs']; row[3] = l.flops.exact; row[4] = l.flops.macs;
+        row[5] = l.memoryBytes; row[6] = l.weightBytes; row[7] = l.trainingParams; row[8] = l.activations;
+        for (let k = 0; k < SUMS; k++) row[k] = add2(S[a + k], row[k]); // all checked before any is stored
+        S.set(row, b);
       } catch (e) {
         if (!(e instanceof AnalysisError)) throw e;
         this.overflows.set(i, { range: e.range ?? l.range, severity: 'error', code: e.code, message: e.message });

@@ -35,4 +35,8 @@ export function add2(a: number, b: number): number {
   return Number.isSafeInteger(s) ? s : check(s, 'a sum');
 }
 
-export const elems = (shape: number[]): number => mul(...shape);
+export function elems(shape: number[]): number {
+  let p = 1;
+  for (let i = 0; i < shape.length; i++) p = mul2(p, shape[i]);
+  return p;
+}
