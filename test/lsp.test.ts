@@ -333,7 +333,8 @@ test('diagnostics carry codes, exact ranges, severities and rule links; an incre
     ['g1-unbalanced-pointwise', INFORMATION, { start: { line: 3, character: 0 }, end: { line: 3, character: 11 } }],
   ]);
   for (const d of first.diagnostics) {
-    assert.ok(d.codeDescription?.href.endsWith(`docs/rules.md#${d.code}`), d.codeDescription?.href);
+    // the docs/rules.md next to dist/ (offline), not the GitHub copy
+    assert.equal(d.codeDescription?.href, `${pathToFileURL(join(root, 'docs', 'rules.md')).href}#${d.code}`);
     assert.equal(d.source, 'netcost');
   }
   assert.equal(first.diagnostics[0].message, 'unknown layer `nope`');

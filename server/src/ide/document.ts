@@ -11,9 +11,10 @@ export interface DocumentAnalysis {
   readonly diagnostics: Diagnostic[];
 }
 
-/** Where each diagnostic code is documented (the LSP `codeDescription`). */
+/** Where each diagnostic code is documented (the LSP `codeDescription`) when no local copy is shipped. */
 export const RULES_URL = 'https://github.com/netcost/netcost/blob/main/docs/rules.md';
-export const ruleUrl = (code: string) => `${RULES_URL}#${code}`;
+/** `base`: the URL of docs/rules.md (the server passes the file shipped next to it when there is one). */
+export const ruleUrl = (code: string, base = RULES_URL) => `${base}#${code}`;
 
 /** `analyzer` keeps the document's earlier work: pass the same one for every version of a document. */
 export function analyzeDocument(text: string, s: EditorSettings, analyzer = new IncrementalAnalyzer()): DocumentAnalysis {

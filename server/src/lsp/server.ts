@@ -27,6 +27,8 @@ interface DocState {
 export interface ServerOptions {
   /** delay between the last edit and the diagnostics it causes, in ms (requests never wait for it) */
   diagnosticsDelay?: number;
+  /** URL of docs/rules.md that diagnostics link to (default: the copy on GitHub) */
+  rulesUrl?: string;
 }
 
 export function startServer(connection: Connection, options: ServerOptions = {}): void {
@@ -81,7 +83,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const r = await analysisOf(uri);
       if (!r || documents.get(uri)?.version !== r.doc.version) return; // a newer version will publish
       const diagnostics: LspDiagnostic[] = r.value.diagnostics.map((d) => ({
-        range: d.range, severity: SEVERITY[d.severity], code: d.code, codeDescription: { href: ruleUrl(d.code) },
+        range: d.range, severity: SEVERITY[d.severity], code: d.code, codeDescription: { href: ruleUrl(d.code, options.rulesUrl) },
         source: 'netcost', message: d.message,
       }));
       await connection.sendDiagnostics({ uri, version: r.doc.version, diagnostics });
