@@ -471,3 +471,106 @@ test('a request that throws inside a handler is answered empty and logged; the s
   assert.equal(s.proc.exitCode, null, 'the server is still running');
   assert.equal(s.stderr, '');
 });
+
+test('navigation: the capabilities are announced; document symbols, definition, references, rename, folding and semantic tokens answer on an example', TEST, async (t) => {
+  const s = await session(t);
+  const { capabilities: caps } = await s.initialize();
+  assert.equal(caps.documentSymbolProvider, true);
+  assert.equal(caps.definitionProvider, true);
+  assert.equal(caps.referencesProvider, true);
+  assert.deepEqual(caps.renameProvider, { prepareProvider: true });
+  assert.equal(caps.foldingRangeProvider, true);
+  assert.deepEqual(caps.semanticTokensProvider, {
+    legend: { tokenTypes: ['class', 'function', 'parameter', 'variable'], tokenModifiers: ['declaration', 'readonly', 'defaultLibrary'] }, full: true,
+  });
+
+  const resnet = example('resnet50.net');
+  const uri = uriOf('resnet50.net');
+  await s.open(uri, resnet);
+  const lines = resnet.split('\n');
+  const at = (snippet: string, offset = 0): Pos => {
+    const line = lines.findIndex((l) => l.includes(snippet));
+    return { line, character: lines[line].indexOf(snippet) + offset };
+  };
+  const doc = { textDocument: { uri } };
+
+  interface Symbol { name: string; detail?: string; children?: Symbol[] }
+  const symbols = await s.request<Symbol[]>('textDocument/documentSymbol', doc);
+  assert.deepEqual(symbols.map((x) => [x.name, x.detail]), [
+    ['image', 'input · 3x224x224'], ['bottleneck', '(width, s)'], ['conv1', 'conv | bn | relu · 64x112x112'], ['maxpool_1', 'maxpool · 64x56x56'],
+    ['layer1', 'repeat · 256x56x56'], ['layer2', 'repeat · 512x28x28'], ['layer3', 'repeat · 1024x14x14'], ['layer4', 'repeat · 2048x7x7'],
+    ['gap_1', 'gap · 2048x1x1'], ['linear_1', 'fc · 1000'], ['softmax_1', 'softmax · 1000'],
+  ]);
+  assert.deepEqual(symbols[1].children?.map((x) => x.name), ['relu_1', 'relu_2', 'main', 'out', 'down', 'out', 'relu_3']);
+
+  // `main` in `out: add from main, in` is the block body's `main`
+  const use = at('from main, in', 'from '.length);
+  const main = at('main: conv');
+  const mainRange = { start: main, end: { line: main.line, character: main.character + 4 } };
+  assert.deepEqual(await s.request('textDocument/definition', { ...doc, position: use }), [{ uri, range: mainRange }]);
+  const refs = await s.request<{ range: Range }[]>('textDocument/references', { ...doc, position: use, context: { includeDeclaration: true } });
+  assert.deepEqual(refs.map((r) => r.range.start), [main, use, at('from main, down', 'from '.length)]);
+
+  assert.deepEqual(await s.request('textDocument/prepareRename', { ...doc, position: use }), { range: { start: use, end: { line: use.line, character: use.character + 4 } }, placeholder: 'main' });
+  const edit = await s.request<{ changes: Record<string, { range: Range; newText: string }[]> }>('textDocument/rename', { ...doc, position: use, newName: 'residual' });
+  assert.deepEqual(Object.keys(edit.changes), [uri]);
+  assert.deepEqual(edit.changes[uri].map((e) => [e.range.start, e.newText]), refs.map((r) => [r.range.start, 'residual']));
+  // a refusal is an error whose message says why
+  await assert.rejects(s.request('textDocument/prepareRename', { ...doc, position: at('conv1: conv', 'conv1: '.length) }), { code: -32803, message: '`conv` is a layer kind, not a name' });
+  await assert.rejects(s.request('textDocument/rename', { ...doc, position: use, newName: 'relu' }), { message: 'cannot rename `main` to `relu`: `relu` is a layer kind' });
+
+  const folds = await s.request<{ startLine: number; endLine: number; kind?: string }[]>('textDocument/foldingRange', doc);
+  assert.deepEqual(folds.slice(0, 3), [{ startLine: 0, endLine: 3, kind: 'comment' }, { startLine: 7, endLine: 8, kind: 'comment' }, { startLine: at('block bottleneck').line, endLine: at('block bottleneck').line + 8 }]);
+  const tokens = await s.request<{ data: number[] }>('textDocument/semanticTokens/full', doc);
+  assert.deepEqual(tokens.data.slice(0, 5), [at('image').line, at('image').character, 'image'.length, 3, 1]); // `image`: a layer name, declared
+  assert.equal(tokens.data.length % 5, 0);
+  assert.equal(s.stderr, '');
+});
+
+test('completion, quick fixes, netcost/summary and netcost/report: the answers on the examples', TEST, async (t) => {
+  const s = await session(t);
+  const init = await s.initialize();
+  assert.deepEqual(init.capabilities.completionProvider, { triggerCharacters: [' ', '=', '|', '(', ','] });
+  assert.deepEqual(init.capabilities.codeActionProvider, { codeActionKinds: ['quickfix'] });
+  const resnet = example('resnet50.net');
+  const uri = uriOf('resnet50.net');
+  await s.open(uri, resnet);
+
+  // the start of a line: the block first; this client declares no snippet support, so the plain name
+  type Item = { label: string; kind: number; detail?: string; sortText: string; textEdit: { range: Range; newText: string }; insertTextFormat: number };
+  const start = await s.request<Item[]>('textDocument/completion', { textDocument: { uri }, position: { line: 21, character: 0 } });
+  assert.deepEqual(start[0], { label: 'bottleneck', kind: 9, detail: 'block bottleneck(width, s=…)', sortText: '0000', textEdit: { range: { start: { line: 21, character: 0 }, end: { line: 21, character: 0 } }, newText: 'bottleneck' }, insertTextFormat: 1 });
+  assert.deepEqual(start.slice(1, 4).map((i) => [i.label, i.kind, i.textEdit.newText]), [['conv', 7, 'conv'], ['dwconv', 7, 'dwconv'], ['pwconv', 7, 'pwconv']]);
+  // in the stem's argument list, after `p=3 `: the options not given yet
+  const stem = resnet.split('\n')[20];
+  const args = await s.request<Item[]>('textDocument/completion', { textDocument: { uri }, position: { line: 20, character: stem.indexOf('p=3 ') + 4 } });
+  assert.deepEqual(args.map((i) => i.label), ['d=', 'g=', 'bias=']);
+
+  // a quick fix for the diagnostic the client holds, with the edit that rounds the width up
+  const small = 'file:///virtual/fixes.net';
+  const text = 'input: 3 x 224 x 224\nconv 24 k=3 s=2 p=1 | bn | relu\nconv 32 k=3 p=1\ngap\nfc 1000\n';
+  const [d] = (await s.open(small, text)).diagnostics;
+  assert.equal(d.code, 'channel-multiple');
+  const actions = await s.request<unknown[]>('textDocument/codeAction', { textDocument: { uri: small }, range: d.range, context: { diagnostics: [d] } });
+  assert.deepEqual(actions, [
+    { title: 'Round 24 up to 32, a multiple of 16', kind: 'quickfix', diagnostics: [d], isPreferred: true,
+      edit: { changes: { [small]: [{ range: { start: { line: 1, character: 5 }, end: { line: 1, character: 7 } }, newText: '32' }] } } },
+    { title: 'Ignore `channel-multiple` on this line', kind: 'quickfix', diagnostics: [d], isPreferred: false,
+      edit: { changes: { [small]: [{ range: { start: { line: 1, character: 31 }, end: { line: 1, character: 31 } }, newText: '  # netcost-ignore: channel-multiple' }] } } },
+  ]);
+  assert.deepEqual(await s.request('textDocument/codeAction', { textDocument: { uri: small }, range: d.range, context: { diagnostics: [d], only: ['refactor'] } }), []);
+
+  // the status bar's totals and the report: the CLI's table for the same text and settings
+  assert.deepEqual(await s.request('netcost/summary', { uri }), {
+    params: 25_530_472, macs: 4_089_184_256, flops: 8_206_523_248, flopsConvention: '2macs', flopsConventionName: '2*MACs',
+    memoryBytes: 336_773_248, layers: 175, errors: 0, batch: 1, dtype: 'fp32',
+  });
+  const report = await s.request<{ text: string }>('netcost/report', { uri });
+  const cli = spawnSync(process.execPath, [join(root, 'bin', 'netcost.js'), 'resnet50.net'], { cwd: join(root, 'examples'), encoding: 'utf8' });
+  assert.equal(report.text, cli.stdout);
+  assert.ok(report.text.startsWith('resnet50.net: batch 1, fp32\n'), report.text.slice(0, 80));
+  assert.ok(report.text.includes('\nparams      25,530,472 (inference, BN folded)'), report.text);
+  assert.equal(await s.request('netcost/summary', { uri: 'file:///virtual/never-opened.net' }), null);
+  assert.equal(await s.request('netcost/report', { uri: 'file:///virtual/never-opened.net' }), null);
+  assert.equal(s.stderr, '');
+});

@@ -72,18 +72,24 @@ export function makeDivisible(v: number, d = 8): number {
   return n < 0.9 * v ? n + d : n;
 }
 
-const BUILTINS: Record<string, { arity: [number, number]; fn: (a: number[]) => number }> = {
-  make_divisible: { arity: [1, 2], fn: (a) => makeDivisible(a[0], a[1] ?? 8) },
-  round8: { arity: [1, 1], fn: (a) => makeDivisible(a[0], 8) },
-  int: { arity: [1, 1], fn: (a) => Math.trunc(a[0]) },
-  floor: { arity: [1, 1], fn: (a) => Math.floor(a[0]) },
-  ceil: { arity: [1, 1], fn: (a) => Math.ceil(a[0]) },
-  round: { arity: [1, 1], fn: (a) => Math.round(a[0]) },
-  abs: { arity: [1, 1], fn: (a) => Math.abs(a[0]) },
-  min: { arity: [1, Infinity], fn: (a) => Math.min(...a) },
-  max: { arity: [1, Infinity], fn: (a) => Math.max(...a) },
-  if: { arity: [3, 3], fn: (a) => (a[0] !== 0 ? a[1] : a[2]) },
+const BUILTINS: Record<string, { arity: [number, number]; signature: string; doc: string; fn: (a: number[]) => number }> = {
+  make_divisible: { arity: [1, 2], signature: 'make_divisible(v, d=8)', doc: 'nearest multiple of `d`, at least `d`, never more than 10 % below `v` (the MobileNet helper)', fn: (a) => makeDivisible(a[0], a[1] ?? 8) },
+  round8: { arity: [1, 1], signature: 'round8(v)', doc: '`make_divisible(v, 8)`', fn: (a) => makeDivisible(a[0], 8) },
+  int: { arity: [1, 1], signature: 'int(v)', doc: 'truncates toward zero', fn: (a) => Math.trunc(a[0]) },
+  floor: { arity: [1, 1], signature: 'floor(v)', doc: 'rounds down', fn: (a) => Math.floor(a[0]) },
+  ceil: { arity: [1, 1], signature: 'ceil(v)', doc: 'rounds up', fn: (a) => Math.ceil(a[0]) },
+  round: { arity: [1, 1], signature: 'round(v)', doc: 'rounds to the nearest whole number', fn: (a) => Math.round(a[0]) },
+  abs: { arity: [1, 1], signature: 'abs(v)', doc: 'absolute value', fn: (a) => Math.abs(a[0]) },
+  min: { arity: [1, Infinity], signature: 'min(a, b, ...)', doc: 'the smallest argument', fn: (a) => Math.min(...a) },
+  max: { arity: [1, Infinity], signature: 'max(a, b, ...)', doc: 'the largest argument', fn: (a) => Math.max(...a) },
+  if: { arity: [3, 3], signature: 'if(cond, a, b)', doc: '`a` if `cond` is non-zero, else `b`', fn: (a) => (a[0] !== 0 ? a[1] : a[2]) },
 };
+
+/** The built-in functions with their signatures and docs (`dim` is evaluated apart: it reads a layer). */
+export const FUNCTIONS: { name: string; signature: string; doc: string }[] = [
+  ...Object.entries(BUILTINS).map(([name, b]) => ({ name, signature: b.signature, doc: b.doc })),
+  { name: 'dim', signature: 'dim(NAME, axis)', doc: "a size of a layer's output shape (batch excluded): `dim(in, 0)` is the channels of a block's input" },
+];
 
 const MAX_CALL_DEPTH = 64;
 

@@ -2,15 +2,13 @@
 // with and without bias, FLOPs in the chosen convention, memory split, arithmetic intensity, share),
 // a block use's or repeat's totals and costliest layers, or where a referenced name is defined.
 import { CONVENTION_NAME, DTYPE_BYTES, type Analysis, type FlopsConvention, type Group, type Layer } from '../analysis/analyze';
-import type { Stmt } from '../syntax/ast';
 import type { Pos, Range } from '../syntax/lexer';
+import { contains, nameAt, nameIndex } from './navigate';
 import { grouped, human, humanBytes, percentOf as pct } from './units';
 
 export interface Hover { markdown: string; range: Range }
 
 
-const before = (a: Pos, b: Pos) => a.line < b.line || (a.line === b.line && a.character <= b.character);
-export const contains = (r: Range, p: Pos) => before(r.start, p) && before(p, r.end);
 const shapeText = (shape: number[], batch: number) => [batch, ...shape].join(' x ');
 
 export function layerMarkdown(a: Analysis, l: Layer, flops: FlopsConvention): string {
@@ -59,16 +57,6 @@ export function groupMarkdown(a: Analysis, g: Group, flops: FlopsConvention): st
   ].join('\n');
 }
 
-/** The layer stmt `from` references in a statement list, with the block they sit in. */
-function* references(stmts: Stmt[], block: string | null): Generator<{ name: string; range: Range; block: string | null }> {
-  for (const s of stmts) {
-    if (s.kind === 'layer' && s.from) for (const r of s.from) yield { name: r.name, range: r.range, block };
-    if (s.kind === 'block') yield* references(s.body, s.name.text);
-    if (s.kind === 'repeat') yield* references(s.body, block);
-    if (s.kind === 'when') yield* references([s.body], block);
-  }
-}
-
 function nameMarkdown(a: Analysis, name: string, block: string | null): string | null {
   const input = a.inputs.find((i) => i.name === name);
   if (input) return `**${name}** · input, defined on line ${input.range.start.line + 1}\n\nshape ${shapeText(input.shape, a.settings.batch)}`;
@@ -82,10 +70,11 @@ function nameMarkdown(a: Analysis, name: string, block: string | null): string |
 }
 
 export function hover(a: Analysis, pos: Pos, flops: FlopsConvention = '2macs'): Hover | null {
-  for (const r of references(a.syntax.statements, null)) {
-    if (!contains(r.range, pos)) continue;
-    const md = nameMarkdown(a, r.name, r.block);
-    return md ? { markdown: md, range: r.range } : null;
+  // a layer name read in `from` or `dim()`: where it is defined
+  const ref = nameAt(nameIndex(a.syntax), pos);
+  if (ref && ref.space === 'layer' && !ref.decl) {
+    const md = nameMarkdown(a, ref.name, ref.scope.block);
+    if (md) return { markdown: md, range: ref.range };
   }
   // a layer whose op sits under the cursor; inside a block body, the first use stands for all
   const hit = a.layers.filter((l) => contains(l.range, pos));

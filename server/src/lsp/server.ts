@@ -4,13 +4,22 @@ import {
   DiagnosticSeverity, InlayHint, TextDocuments, TextDocumentSyncKind,
   type Connection, type Diagnostic as LspDiagnostic, type InitializeParams, type InitializeResult,
 } from 'vscode-languageserver';
+import { LSPErrorCodes, ResponseError } from 'vscode-languageserver';
+import { CodeActionKind, CompletionItemKind, InsertTextFormat, type CodeAction, type CompletionItem } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Severity } from '../analysis/analyze';
 import { IncrementalAnalyzer } from '../analysis/incremental';
 import { analyzeDocument, ruleUrl, type DocumentAnalysis } from '../ide/document';
 import { inlayHints } from '../ide/hints';
 import { hover } from '../ide/hover';
+import { definition, prepareRename, references, rename } from '../ide/navigate';
+import { documentSymbols, foldingRanges } from '../ide/outline';
+import { semanticTokens, TOKEN_MODIFIERS, TOKEN_TYPES } from '../ide/semantic';
 import { DEFAULT_EDITOR_SETTINGS, readSettings, type EditorSettings } from '../ide/settings';
+import { quickFixes } from '../ide/actions';
+import { complete, type CompletionKind } from '../ide/complete';
+import { REPORT_REQUEST, summarize, SUMMARY_REQUEST, type DocumentParams } from '../ide/summary';
+import { tableReport } from '../cli/report';
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information,
@@ -38,6 +47,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   let pushed: EditorSettings = DEFAULT_EDITOR_SETTINGS; // for clients without workspace/configuration
   let canPull = false;
   let canRefreshHints = false;
+  let canSnippet = false;
   const delay = options.diagnosticsDelay ?? 30;
 
   /** Runs a handler; an exception is logged with its context and answered with `fallback`. */
@@ -99,11 +109,20 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     canPull = params.capabilities.workspace?.configuration === true;
     canRefreshHints = params.capabilities.workspace?.inlayHint?.refreshSupport === true;
+    canSnippet = params.capabilities.textDocument?.completion?.completionItem?.snippetSupport === true;
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
         inlayHintProvider: { resolveProvider: false },
         hoverProvider: true,
+        completionProvider: { triggerCharacters: [' ', '=', '|', '(', ','] },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        documentSymbolProvider: true,
+        definitionProvider: true,
+        referencesProvider: true,
+        renameProvider: { prepareProvider: true },
+        foldingRangeProvider: true,
+        semanticTokensProvider: { legend: { tokenTypes: [...TOKEN_TYPES], tokenModifiers: [...TOKEN_MODIFIERS] }, full: true },
       },
       serverInfo: { name: 'netcost-language-server' },
     };
@@ -141,6 +160,89 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (!r) return null;
     const h = hover(r.value.analysis, params.position, r.settings.flopsConvention);
     return h && { contents: { kind: 'markdown', value: h.markdown }, range: h.range };
+  }));
+
+  // ---- navigation: outline, definition, references, rename, folding, semantic tokens
+  connection.onDocumentSymbol((params) => guard('document symbols', params.textDocument.uri, [], async () => {
+    const r = await analysisOf(params.textDocument.uri);
+    return r ? documentSymbols(r.value.analysis) : [];
+  }));
+
+  connection.onDefinition(({ textDocument: { uri }, position }) => guard('definition', uri, [], async () => {
+    const r = await analysisOf(uri);
+    return r ? definition(r.value.analysis, position).map((range) => ({ uri, range })) : [];
+  }));
+
+  connection.onReferences(({ textDocument: { uri }, position, context }) => guard('references', uri, [], async () => {
+    const r = await analysisOf(uri);
+    return r ? references(r.value.analysis, position, context.includeDeclaration).map((range) => ({ uri, range })) : [];
+  }));
+
+  /** A refusal (an op keyword, a default name, a clashing new name) reaches the user as the error's message. */
+  const refused = (error: string) => new ResponseError(LSPErrorCodes.RequestFailed, error);
+
+  connection.onPrepareRename(({ textDocument: { uri }, position }) => guard('prepare rename', uri, null, async () => {
+    const r = await analysisOf(uri);
+    const p = r && prepareRename(r.value.analysis, position);
+    return !p ? null : 'error' in p ? refused(p.error) : p;
+  }));
+
+  connection.onRenameRequest(({ textDocument: { uri }, position, newName }) => guard('rename', uri, null, async () => {
+    const r = await analysisOf(uri);
+    const edits = r && rename(r.value.analysis, position, newName);
+    return !edits ? null : 'error' in edits ? refused(edits.error) : { changes: { [uri]: edits } };
+  }));
+
+  connection.onFoldingRanges((params) => guard('folding ranges', params.textDocument.uri, [], async () => {
+    const r = await analysisOf(params.textDocument.uri);
+    return r ? foldingRanges(r.value.analysis.syntax, r.doc.getText()) : [];
+  }));
+
+  connection.languages.semanticTokens.on((params) => guard('semantic tokens', params.textDocument.uri, { data: [] }, async () => {
+    const r = await analysisOf(params.textDocument.uri);
+    return { data: r ? semanticTokens(r.value.analysis.syntax) : [] };
+  }));
+
+  // ---- completion, quick fixes, and the requests of the VS Code status bar and report command
+  // (netcost/summary and netcost/report; their shapes are documented in ide/summary.ts)
+  const COMPLETION_KIND: Record<CompletionKind, CompletionItemKind> = {
+    op: CompletionItemKind.Class, block: CompletionItemKind.Module, keyword: CompletionItemKind.Keyword, option: CompletionItemKind.Property,
+    value: CompletionItemKind.EnumMember, name: CompletionItemKind.Reference, variable: CompletionItemKind.Variable, function: CompletionItemKind.Function,
+  };
+
+  connection.onCompletion((params) => guard('completion', params.textDocument.uri, [], async () => {
+    const r = await analysisOf(params.textDocument.uri);
+    if (!r) return [];
+    const { line } = params.position;
+    const text = r.doc.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } }).replace(/\r?\n$/, '');
+    const c = complete(r.value.analysis, text, params.position);
+    return c.items.map((item, i): CompletionItem => ({
+      label: item.label, kind: COMPLETION_KIND[item.kind], detail: item.detail,
+      documentation: item.documentation === undefined ? undefined : { kind: 'markdown', value: item.documentation },
+      sortText: String(i).padStart(4, '0'), // the order complete() chose
+      textEdit: { range: c.range, newText: item.snippet && !canSnippet ? item.label : item.insertText },
+      insertTextFormat: item.snippet && canSnippet ? InsertTextFormat.Snippet : InsertTextFormat.PlainText,
+    }));
+  }));
+
+  connection.onCodeAction((params) => guard('code actions', params.textDocument.uri, [], async () => {
+    const r = await analysisOf(params.textDocument.uri);
+    if (!r || (params.context.only && !params.context.only.includes(CodeActionKind.QuickFix))) return [];
+    const fixes = quickFixes(r.value.analysis, r.doc.getText(), params.context.diagnostics, r.settings.lint.channelMultiple);
+    return fixes.map((f): CodeAction => ({
+      title: f.title, kind: f.kind, diagnostics: [f.diagnostic], isPreferred: f.isPreferred, edit: { changes: { [params.textDocument.uri]: f.edits } },
+    }));
+  }));
+
+  connection.onRequest(SUMMARY_REQUEST, (p: DocumentParams) => guard('summary', p?.uri, null, async () => {
+    const r = await analysisOf(p.uri);
+    return r && summarize(r.value, r.settings.flopsConvention);
+  }));
+
+  connection.onRequest(REPORT_REQUEST, (p: DocumentParams) => guard('report', p?.uri, null, async () => {
+    const r = await analysisOf(p.uri);
+    const file = decodeURIComponent(p.uri.slice(p.uri.lastIndexOf('/') + 1)); // `resnet50.net`, as the CLI names it
+    return r && { text: tableReport(r.value.analysis, { file, flops: r.settings.flopsConvention }) };
   }));
 
   documents.listen(connection);

@@ -1,0 +1,58 @@
+// The network totals of one document and their short display text, and the two custom requests of
+// the language server that the VS Code client sends (it imports this file: keep it free of LSP types).
+//
+//   netcost/summary  params { uri: string }  ->  Summary (below), or null for a document the server does not have
+//   netcost/report   params { uri: string }  ->  { text: string } (the CLI's per-layer table for the document's
+//                                                 current text and settings), or null likewise
+import { CONVENTION_NAME, type Dtype, type FlopsConvention } from '../analysis/analyze';
+import type { DocumentAnalysis } from './document';
+import { grouped, human, humanBytes } from './units';
+
+export const SUMMARY_REQUEST = 'netcost/summary';
+export const REPORT_REQUEST = 'netcost/report';
+export interface DocumentParams { uri: string }
+export interface Report { text: string }
+
+export interface Summary {
+  params: number;
+  macs: number;
+  /** in the `flopsConvention` convention */
+  flops: number;
+  flopsConvention: FlopsConvention;
+  /** how that convention is named where figures are shown: `2*MACs`, `exact`, `MACs` */
+  flopsConventionName: string;
+  memoryBytes: number;
+  layers: number;
+  /** error diagnostics (the engine's, and lint rules set to `error`); the totals leave out what they break */
+  errors: number;
+  batch: number;
+  dtype: Dtype;
+}
+
+export function summarize(d: DocumentAnalysis, flops: FlopsConvention): Summary {
+  const { totals, settings, layers } = d.analysis;
+  return {
+    params: totals.params, macs: totals.macs, flops: totals.flops[flops], flopsConvention: flops, flopsConventionName: CONVENTION_NAME[flops],
+    memoryBytes: totals.memoryBytes, layers: layers.length, errors: d.diagnostics.filter((x) => x.severity === 'error').length,
+    batch: settings.batch, dtype: settings.dtype,
+  };
+}
+
+const errors = (n: number) => `${n} error${n === 1 ? '' : 's'}`;
+
+/** `4.09G MACs · 25.5M params`, and `· 2 errors` when there are some. */
+export function summaryLabel(s: Summary): string {
+  return `${human(s.macs)} MACs · ${human(s.params)} params${s.errors ? ` · ${errors(s.errors)}` : ''}`;
+}
+
+/** Every total in full, one per line. */
+export function summaryTooltip(s: Summary): string {
+  return [
+    `NetCost: ${grouped(s.layers)} layers, batch ${s.batch}, ${s.dtype}`,
+    `params: ${grouped(s.params)}`,
+    `MACs: ${grouped(s.macs)}`,
+    `FLOPs: ${grouped(s.flops)} (${s.flopsConventionName} convention)`,
+    `memory access: ${grouped(s.memoryBytes)} bytes (${humanBytes(s.memoryBytes)})`,
+    s.errors ? `${errors(s.errors)}: the totals leave out the layers they break` : 'no errors',
+  ].join('\n');
+}
