@@ -53,6 +53,12 @@ test('at the start of a line: the blocks, every layer kind, the aliases, then th
   assert.deepEqual(completeAt(at(2, 'co«»')).range, span(13, 0, 2));
 });
 
+test('inside a block or repeat body: no `block` or `input` (the engine accepts them only at the top level)', () => {
+  for (const where of [0, 1] as const) {
+    assert.deepEqual(labels(at(where, '«»')), ['res', ...OP_LABELS, ...ALIAS_LABELS, 'def', 'repeat', 'when']);
+  }
+});
+
 test('a layer kind inserts its required positional arguments as placeholders and documents every argument', () => {
   const items = completeAt(at(2, '«»')).items;
   const conv = items.find((i) => i.label === 'conv')!;

@@ -3,7 +3,7 @@
 // driven by playwright-core, offline. Adapted from the team's real-VS-Code example (shared/examples/real-vscode).
 //   node run-vscode.js test --ext DIR --tests FILE --ws DIR         exit code = the extension tests' exit code
 //   node run-vscode.js ui --ext DIR --ws DIR --file FILE --out PNG   exit 0 if every requested check passed
-//        [--hint TEXT] [--squiggle error|warning|info] [--hover-line N [--hover TEXT]]
+//        [--hint TEXT] [--squiggle error|warning|info] [--hover-line N [--hover TEXT]] [--status TEXT]
 //   node run-vscode.js ui --install-vsix FILE --ws DIR --file FILE --out PNG [checks]
 //        installs the packaged extension first and runs without --ext (as a user would have it)
 // Options: --timeout S (whole run, default 180, then exit 124), --verbose (all workbench logs), --keep (keep temp dir)
@@ -118,6 +118,15 @@ async function runUi(page, url) {
     const found = await page.waitForSelector(`.monaco-editor .squiggly-${opt.squiggle}`, { timeout: 20000 }).then(() => true, () => false);
     const problems = await page.locator('#status\\.problems a').first().getAttribute('aria-label').catch(() => null);
     check(`squiggly-${opt.squiggle}`, found, `status bar: ${problems}`);
+  }
+  if (opt.status) { // NetCost's item: div.statusbar-item#<extension id>.<item id>, its label a $(pulse) codicon span and the text
+    const label = () => { // getElementById: the id has dots
+      const a = document.getElementById('netcost.netcost.netcost.summary')?.querySelector('a.statusbar-item-label');
+      return a && `${a.querySelector('.codicon-pulse') ? '$(pulse) ' : ''}${a.textContent.trim()}`;
+    };
+    const want = `$(pulse) ${opt.status}`;
+    const found = await page.waitForFunction(`(${label})() === ${JSON.stringify(want)}`, null, { timeout: 20000 }).then(() => true, () => false);
+    check('status bar item', found, JSON.stringify(await page.evaluate(label)));
   }
   if (opt['hover-line']) { // hover the start of line N (1-based; must be on screen)
     const box = await page.locator('.monaco-editor .view-line').nth(Number(opt['hover-line']) - 1).boundingBox();

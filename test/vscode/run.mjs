@@ -2,9 +2,10 @@
 // Debian's Chromium), offline. Installs code-server first when it is missing (install.sh), then
 //   (a) the integration tests of suite/ through @vscode/test-electron, pointed at vscode-shim.js
 //       (NETCOST_VSCODE_DOWNLOAD=1: a downloaded VS Code 1.100.3 instead, which needs network and a display);
-//   (b) a UI check: hints drawn, a lint squiggle, the hover formula; screenshot test-results/vscode.png;
+//   (b) a UI check: hints drawn, a lint squiggle, the hover formula, the totals in the status bar;
+//       screenshot test-results/vscode.png;
 //   (c) the packaged extension (`npm run package`) installed from netcost.vsix, without the sources:
-//       it activates on an example (its hints are drawn); screenshot test-results/vscode-vsix.png.
+//       it activates on an example (its hints and status bar item are drawn); screenshot test-results/vscode-vsix.png.
 // Each run uses a fresh temporary copy of examples/ (plus suite/fixtures/ in fixtures/) as workspace.
 // Prints `N passed, N failed` per part and exits 1 on any failure.
 import { spawn, spawnSync } from 'node:child_process';
@@ -14,7 +15,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const { runTests } = createRequire(import.meta.url)('@vscode/test-electron');
+const require = createRequire(import.meta.url);
+const { runTests } = require('@vscode/test-electron');
+const { human } = require('./suite/units.js');
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
 const cache = process.env.NETCOST_VSCODE_CACHE || path.join(os.homedir(), '.cache/netcost-vscode');
@@ -72,18 +75,29 @@ function ui(args) {
   });
 }
 
-/** (b) Hints, a lint squiggle and the hover of the cost model's worked example, drawn by VS Code. */
-const uiCheck = () => ui(['--ext', repo, '--ws', workspace('ui'), '--file', 'fixtures/worked.net', '--out', path.join(out, 'vscode.png'),
-  '--hint', '128x112x112 · 925M MACs · 73.7K params', '--squiggle', 'info', '--hover-line', '5',
-  '--hover', 'K_h x K_w x C_in/g x H_out x W_out x C_out = 3 x 3 x 64 x 112 x 112 x 128 = 924,844,032 MACs']);
+/** The status bar text of a file (`4.09G MACs · 25.5M params`), from the totals of the CLI's JSON report. */
+function statusText(ws, file) {
+  const { totals } = JSON.parse(spawnSync(process.execPath, [path.join(repo, 'dist/cli.js'), path.join(ws, file), '--json'], { encoding: 'utf8' }).stdout);
+  return `${human(totals.macs)} MACs · ${human(totals.params)} params`;
+}
+
+/** (b) Hints, a lint squiggle, the hover of the cost model's worked example and its totals in the status bar, drawn by VS Code. */
+function uiCheck() {
+  const ws = workspace('ui');
+  const file = 'fixtures/worked.net';
+  return ui(['--ext', repo, '--ws', ws, '--file', file, '--out', path.join(out, 'vscode.png'),
+    '--hint', '128x112x112 · 925M MACs · 73.7K params', '--squiggle', 'info', '--hover-line', '5',
+    '--hover', 'K_h x K_w x C_in/g x H_out x W_out x C_out = 3 x 3 x 64 x 112 x 112 x 128 = 924,844,032 MACs', '--status', statusText(ws, file)]);
+}
 
 /** (c) The packaged extension, freshly packaged so that it is the current code, activates on an example. */
 async function packaged() {
   const pkg = spawnSync('npm', ['run', 'package'], { cwd: repo, encoding: 'utf8' });
   if (pkg.status !== 0) return { passed: 0, failed: 1, why: `npm run package failed: ${reasonOf(pkg.stderr + pkg.stdout)}` };
   console.log(lastLine(pkg.stdout));
-  return ui(['--install-vsix', path.join(repo, 'netcost.vsix'), '--ws', workspace('vsix'), '--file', 'resnet50.net',
-    '--out', path.join(out, 'vscode-vsix.png'), '--hint', 'total: 4.09G MACs · 25.5M params']);
+  const ws = workspace('vsix');
+  return ui(['--install-vsix', path.join(repo, 'netcost.vsix'), '--ws', ws, '--file', 'resnet50.net',
+    '--out', path.join(out, 'vscode-vsix.png'), '--hint', 'total: 4.09G MACs · 25.5M params', '--status', statusText(ws, 'resnet50.net')]);
 }
 
 async function main() {

@@ -35,6 +35,11 @@ type Context =
   | { kind: 'expr' };
 
 const START_KEYWORDS = ['input', 'block', 'def', 'repeat', 'when'];
+/** statements the engine accepts only at the top level of the file */
+const TOP_LEVEL_ONLY = new Set(['block', 'input']);
+/** whether `line` is inside a block or repeat body */
+const nested = (a: Analysis, line: number) =>
+  a.syntax.statements.some((s) => (s.kind === 'block' || s.kind === 'repeat') && s.range.start.line < line && line <= s.range.end.line);
 const OPERATOR_WORDS = new Set(['x', 'and', 'or', 'not']);
 /** a token that ends a value: an operator or a separator must come next */
 const isValue = (t: Token) => t.kind === 'num' || t.kind === ')' || t.kind === ']' || (t.kind === 'ident' && !OPERATOR_WORDS.has(t.text));
@@ -149,7 +154,8 @@ function items(a: Analysis, c: Context, line: number, prefix: string): Completio
         ...blocks.map(blockItem),
         ...OPS.map((op) => opItem(op)),
         ...OPS.flatMap((op) => op.aliases.map((alias) => opItem(op, alias))),
-        ...c.keywords.map((k): Completion => ({ label: k, kind: 'keyword', insertText: k, snippet: false })),
+        ...c.keywords.filter((k) => !TOP_LEVEL_ONLY.has(k) || !nested(a, line))
+          .map((k): Completion => ({ label: k, kind: 'keyword', insertText: k, snippet: false })),
       ];
     case 'args': {
       const spec = findOp(c.op);

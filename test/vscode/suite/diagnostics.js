@@ -2,10 +2,10 @@
 // and a syntax error (fixtures/lint.net), and the lint of a block body reported once per body line.
 const assert = require('assert');
 const vscode = require('vscode');
-const { open, diagnostics } = require('./helpers');
+const { open, diagnostics, span } = require('./helpers');
 
 const S = vscode.DiagnosticSeverity;
-const plain = (d) => [d.code.value, d.severity, [d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character], d.message];
+const plain = (d) => [d.code.value, d.severity, span(d.range), d.message];
 
 module.exports = [
   ['lint findings and a syntax error at their exact ranges', async () => {

@@ -59,15 +59,24 @@ async function hoverText(doc, line, character) {
   });
 }
 
-/** The repo's CLI report of a file (`netcost FILE --json`); ELECTRON_RUN_AS_NODE for desktop VS Code. */
-function cli(file) {
-  const out = execFileSync(process.execPath, [path.join(REPO, 'dist/cli.js'), file, '--json'], {
-    encoding: 'utf8', env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-  });
-  return JSON.parse(out);
+/** The output of the repo's CLI (`netcost ARGS`) run in the workspace folder; ELECTRON_RUN_AS_NODE for desktop VS Code. */
+const netcost = (...args) => execFileSync(process.execPath, [path.join(REPO, 'dist/cli.js'), ...args], {
+  cwd: wsPath(), encoding: 'utf8', env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+});
+
+/** The CLI's JSON report of a file (`netcost FILE --json`). */
+const cli = (file) => JSON.parse(netcost(file, '--json'));
+
+/** A range as `[start line, start character, end line, end character]`. */
+const span = (r) => [r.start.line, r.start.character, r.end.line, r.end.character];
+
+/** Reverts the document's unsaved edits (through its editor). */
+async function revert(doc) {
+  await vscode.window.showTextDocument(doc);
+  await vscode.commands.executeCommand('workbench.action.files.revert');
 }
 
 /** Sets a `netcost.*` setting in the workspace; `undefined` removes it. */
 const setSetting = (key, value) => vscode.workspace.getConfiguration('netcost').update(key, value, vscode.ConfigurationTarget.Workspace);
 
-module.exports = { REPO, waitFor, wsPath, open, hints, diagnostics, hoverText, cli, setSetting };
+module.exports = { REPO, waitFor, wsPath, open, hints, diagnostics, hoverText, netcost, cli, span, revert, setSetting };

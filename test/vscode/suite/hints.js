@@ -5,15 +5,9 @@ const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const { REPO, wsPath, open, hints, cli } = require('./helpers');
+const { human } = require('./units');
 
 const grouped = (n) => n.toLocaleString('en-US');
-/** 924844032 -> "925M", 73728 -> "73.7K": three significant digits, as the hints print them. */
-function human(n) {
-  let v = n;
-  let i = 0;
-  while (v >= 999.5 && i < 6) { v /= 1000; i++; }
-  return i === 0 ? String(n) : `${v.toFixed(v >= 99.95 ? 0 : v >= 9.995 ? 1 : 2)}${'KMGTPE'[i - 1]}`;
-}
 const figures = (f) => `${grouped(f.macs)} MACs, ${grouped(f.flops)} FLOPs (2*MACs convention), ${grouped(f.params)} params, ` +
   `${grouped(f.memoryBytes)} bytes of memory access (fp32, batch 1)`;
 

@@ -4,14 +4,14 @@
 //
 // To add tests: write a module in this folder for the area (e.g. symbols.js, completion.js) that
 // exports an array of [name, async () => { ... }] with node's `assert`, helpers from ./helpers.js
-// (open, hints, diagnostics, hoverText, waitFor, cli, setSetting), fixtures in ./fixtures/, and add it
-// to AREAS. Each test gets TIMEOUT_MS; poll for provider answers (activation and analysis are
-// asynchronous); restore any setting or edit a test makes (try/finally), as later tests use the same
-// files. What only the rendered workbench shows (e.g. a status bar item) is checked in the DOM by
+// (open, hints, diagnostics, hoverText, waitFor, netcost, cli, span, revert, setSetting), fixtures in
+// ./fixtures/, and add it to AREAS. Each test gets TIMEOUT_MS; poll for provider answers (activation
+// and analysis are asynchronous); restore any setting or edit a test makes (try/finally), as later
+// tests use the same files. What only the rendered workbench shows (e.g. a status bar item) is checked in the DOM by
 // run-vscode.js ui, called from run.mjs.
 const fs = require('fs');
 
-const AREAS = ['hints', 'hover', 'diagnostics', 'settings'];
+const AREAS = ['hints', 'hover', 'diagnostics', 'settings', 'symbols', 'navigation', 'completion', 'actions', 'report'];
 const TIMEOUT_MS = 20000;
 
 function withTimeout(promise, ms) {

@@ -2,7 +2,7 @@
 // rule's severity (fixtures/lint.net).
 const assert = require('assert');
 const vscode = require('vscode');
-const { open, hints, diagnostics, setSetting } = require('./helpers');
+const { open, hints, diagnostics, revert, setSetting } = require('./helpers');
 
 const labels = (hs) => hs.map((h) => [h.line, h.label]);
 const DEFAULT = [
@@ -39,8 +39,7 @@ module.exports = [
       assert.deepStrictEqual(labels(got), edited);
       assert.strictEqual(got[2].character, 'conv 64 k=3 p=1 bias=false from img'.length); // at the end of the shorter line
     } finally {
-      await vscode.window.showTextDocument(doc);
-      await vscode.commands.executeCommand('workbench.action.files.revert');
+      await revert(doc);
     }
     assert.deepStrictEqual(labels(await hints(doc, same(DEFAULT))), DEFAULT);
   }],
