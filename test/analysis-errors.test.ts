@@ -176,6 +176,11 @@ test('mutual recursion through two blocks is recursive-block', () => {
   });
 });
 
+test('an input inside a block or repeat body is nested-input', () => {
+  check('block p:\n  «input z: 8 x 8 x 8»\n  relu\nend\ninput x: 8 x 8 x 8\np()', 'nested-input');
+  check('input x: 8 x 8 x 8\nrepeat 2:\n  «input z: 8 x 8 x 8»\nend', 'nested-input');
+});
+
 test('a block defined inside a block is nested-block', () => {
   check('block p(c):\n  block «q»:\n    relu\n  end\n  relu\nend\np(3)', 'nested-block');
 });

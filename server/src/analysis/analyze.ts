@@ -340,7 +340,10 @@ export class Evaluator {
         case 'block':
           if (!top) this.error(s.name.range, 'nested-block', 'blocks are defined at the top level of the file');
           return;
-        case 'input': return this.input(s, scope);
+        case 'input':
+          // ignored where it stands: the body goes on reading `in` (or the layer above the repeat)
+          if (!top) return this.error(s.range, 'nested-input', 'inputs are declared at the top level of the file; a block body reads `in`');
+          return this.input(s, scope);
         case 'layer': return this.layerStmt(s, scope);
         case 'repeat': return this.repeat(s, scope);
         case 'when':
