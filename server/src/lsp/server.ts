@@ -1,11 +1,9 @@
 // The language server: the only code that speaks LSP. Each handler converts the request, calls one
 // pure function from ide/, and converts the answer back, inside a guard that logs and answers empty.
 import {
-  DiagnosticSeverity, InlayHint, TextDocuments, TextDocumentSyncKind,
-  type Connection, type Diagnostic as LspDiagnostic, type InitializeParams, type InitializeResult,
+  CodeActionKind, CompletionItemKind, DiagnosticSeverity, InlayHint, InsertTextFormat, LSPErrorCodes, ResponseError, TextDocuments, TextDocumentSyncKind,
+  type CodeAction, type CompletionItem, type Connection, type Diagnostic as LspDiagnostic, type InitializeParams, type InitializeResult,
 } from 'vscode-languageserver';
-import { LSPErrorCodes, ResponseError } from 'vscode-languageserver';
-import { CodeActionKind, CompletionItemKind, InsertTextFormat, type CodeAction, type CompletionItem } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Severity } from '../analysis/analyze';
 import { IncrementalAnalyzer } from '../analysis/incremental';
@@ -24,6 +22,10 @@ import { tableReport } from '../cli/report';
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information,
 };
+
+/** The text of one line, without its line break. */
+const lineText = (doc: TextDocument, line: number) =>
+  doc.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } }).replace(/\r?\n$/, '');
 
 interface DocState {
   /** the document's incremental analysis: reparses the edited line, resumes at the first changed statement */
@@ -150,8 +152,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const { start, end } = params.range;
     const hints = inlayHints(r.value.analysis, start.line, end.line, { content: r.settings.inlayHints.content, flops: r.settings.flopsConvention });
     return hints.map((h): InlayHint => {
-      const line = r.doc.getText({ start: { line: h.line, character: 0 }, end: { line: h.line + 1, character: 0 } }).replace(/\r?\n$/, '');
-      return { position: { line: h.line, character: line.length }, label: h.label, paddingLeft: true, tooltip: h.tooltip };
+      return { position: { line: h.line, character: lineText(r.doc, h.line).length }, label: h.label, paddingLeft: true, tooltip: h.tooltip };
     });
   }));
 
@@ -213,9 +214,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   connection.onCompletion((params) => guard('completion', params.textDocument.uri, [], async () => {
     const r = await analysisOf(params.textDocument.uri);
     if (!r) return [];
-    const { line } = params.position;
-    const text = r.doc.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } }).replace(/\r?\n$/, '');
-    const c = complete(r.value.analysis, text, params.position);
+    const c = complete(r.value.analysis, lineText(r.doc, params.position.line), params.position);
     return c.items.map((item, i): CompletionItem => ({
       label: item.label, kind: COMPLETION_KIND[item.kind], detail: item.detail,
       documentation: item.documentation === undefined ? undefined : { kind: 'markdown', value: item.documentation },
