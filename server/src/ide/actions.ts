@@ -6,8 +6,7 @@ import { RULE_CODES } from '../analysis/lint';
 import { ACTIVATION_OPS, findOp, foldsBn } from '../analysis/ops';
 import type { OpCall, Stmt } from '../syntax/ast';
 import type { Range } from '../syntax/lexer';
-
-export interface TextEdit { range: Range; newText: string }
+import type { TextEdit } from './navigate';
 
 export interface QuickFix<D> { title: string; kind: 'quickfix'; diagnostic: D; isPreferred: boolean; edits: TextEdit[] }
 
