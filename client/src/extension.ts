@@ -4,13 +4,20 @@
 // package.json) reach the server through workspace/configuration.
 import * as path from 'node:path';
 import {
-  commands, EventEmitter, StatusBarAlignment, Uri, ViewColumn, window, workspace,
-  type ExtensionContext, type TextDocumentContentProvider,
+  commands, EventEmitter, ProgressLocation, StatusBarAlignment, Uri, ViewColumn, window, workspace,
+  type CustomReadonlyEditorProvider, type ExtensionContext, type TextDocumentContentProvider,
 } from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { REPORT_REQUEST, SUMMARY_REQUEST, summaryLabel, summaryTooltip, type DocumentParams, type Report, type Summary } from '../../server/src/ide/summary';
+import {
+  LISTING_REQUEST, modelUriOf, ONNX_SCHEME, REPORT_REQUEST, SUMMARY_REQUEST, summaryLabel, summaryTooltip,
+  type DocumentParams, type Listing, type Report, type Summary,
+} from '../../server/src/ide/summary';
 
 const SHOW_REPORT = 'netcost.showReport';
+const OPEN_ONNX = 'netcost.openOnnx';
+const CONVERT_ONNX = 'netcost.convertOnnx';
+/** the custom editor that opens an `.onnx` file as its listing (package.json `customEditors`) */
+const ONNX_EDITOR = 'netcost.onnxModel';
 const REPORT_SCHEME = 'netcost-report';
 /** how long the status bar waits after the last edit or settings change, in ms */
 const REFRESH_DELAY = 300;
@@ -55,6 +62,58 @@ export async function activate(context: ExtensionContext): Promise<void> {
     await window.showTextDocument(report, { viewColumn: ViewColumn.Beside, preview: true, preserveFocus: true });
   }
 
+  // ONNX models: their listing is a read-only virtual `.net` document (`netcost-onnx:/path/model.onnx.net`)
+  const listingChanged = new EventEmitter<Uri>();
+  const listings: TextDocumentContentProvider = {
+    onDidChange: listingChanged.event,
+    async provideTextDocumentContent(uri) {
+      const model = modelUriOf(uri.toString());
+      const listing = model ? await c.sendRequest<Listing | null>(LISTING_REQUEST, params(model)) : null;
+      return listing?.text ?? `# NetCost: ${uri.path} could not be read.\n`;
+    },
+  };
+  /** The model of a command's argument (an explorer selection), else of the active listing or .onnx editor. */
+  const modelOf = (arg: unknown): Uri | undefined => {
+    if (arg instanceof Uri && arg.scheme === 'file' && arg.path.endsWith('.onnx')) return arg;
+    const active = window.activeTextEditor?.document.uri.toString();
+    const m = active && modelUriOf(active);
+    return m ? Uri.parse(m) : undefined;
+  };
+  async function openOnnx(arg: unknown, column?: ViewColumn) {
+    const model = modelOf(arg);
+    if (!model) { void window.showInformationMessage('NetCost: pick an .onnx file to open.'); return; }
+    const listing = await window.withProgress({ location: ProgressLocation.Notification, title: `NetCost: analysing ${path.posix.basename(model.path)}` },
+      () => c.sendRequest<Listing | null>(LISTING_REQUEST, params(model)));
+    if (!listing) { void window.showErrorMessage(`NetCost: could not analyse ${model.fsPath}.`); return; }
+    const uri = Uri.parse(listing.uri);
+    listingChanged.fire(uri);
+    await window.showTextDocument(await workspace.openTextDocument(uri), { viewColumn: column, preview: false });
+  }
+  /** Writes the listing as an editable `.net` file next to the model; an existing file is only replaced when the user says so. */
+  async function convertOnnx(arg: unknown) {
+    const model = modelOf(arg);
+    if (!model) { void window.showInformationMessage('NetCost: open an .onnx model (or pick one in the explorer) to convert it.'); return; }
+    const listing = await c.sendRequest<Listing | null>(LISTING_REQUEST, params(model));
+    if (!listing) { void window.showErrorMessage(`NetCost: could not analyse ${model.fsPath}.`); return; }
+    const target = Uri.file(model.fsPath.replace(/\.onnx$/i, '') + '.net');
+    const exists = await workspace.fs.stat(target).then(() => true, () => false);
+    if (exists) {
+      const answer = await window.showWarningMessage(`${path.basename(target.fsPath)} exists. Replace it with the conversion of ${path.basename(model.fsPath)}?`, { modal: true }, 'Replace');
+      if (answer !== 'Replace') return;
+    }
+    const text = listing.text.replace(/^# NetCost: .*\n/, `# converted from ${path.basename(model.fsPath)} by NetCost: edit freely; its figures now come from the .net engine\n`);
+    await workspace.fs.writeFile(target, Buffer.from(text, 'utf8'));
+    await window.showTextDocument(await workspace.openTextDocument(target));
+  }
+  const onnxEditor: CustomReadonlyEditorProvider = {
+    openCustomDocument: (uri) => ({ uri, dispose: () => undefined }),
+    async resolveCustomEditor(doc, panel) {
+      panel.webview.html = `<p>NetCost: opening the listing of ${path.posix.basename(doc.uri.path)}...</p>`;
+      await openOnnx(doc.uri, panel.viewColumn);
+      panel.dispose();
+    },
+  };
+
   // the status bar: the totals of the active `.net` editor; a click opens its report
   const status = window.createStatusBarItem('netcost.summary', StatusBarAlignment.Right, 100);
   status.name = 'NetCost';
@@ -81,9 +140,17 @@ export async function activate(context: ExtensionContext): Promise<void> {
     status, reportChanged, { dispose: () => clearTimeout(timer) },
     workspace.registerTextDocumentContentProvider(REPORT_SCHEME, reports),
     commands.registerCommand(SHOW_REPORT, showReport),
+    listingChanged, workspace.registerTextDocumentContentProvider(ONNX_SCHEME, listings),
+    commands.registerCommand(OPEN_ONNX, (arg) => openOnnx(arg)),
+    commands.registerCommand(CONVERT_ONNX, convertOnnx),
+    window.registerCustomEditorProvider(ONNX_EDITOR, onnxEditor),
     window.onDidChangeActiveTextEditor(() => void refresh()),
     workspace.onDidChangeTextDocument((e) => { if (e.document === window.activeTextEditor?.document) refreshLater(); }),
-    workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('netcost')) refreshLater(); }),
+    workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration('netcost')) return;
+      refreshLater();
+      for (const d of workspace.textDocuments) if (d.uri.scheme === ONNX_SCHEME) listingChanged.fire(d.uri); // settings change the figures in the header
+    }),
   );
   void refresh();
 }

@@ -1,27 +1,38 @@
 // `netcost FILE`: argument parsing, file reading and exit codes around the pure engine.
 // Exit codes: 0 analysed without errors, 1 the file has errors, 2 usage or I/O error.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { analyze, DTYPE_BYTES, FLOPS_CONVENTIONS, type Dtype, type FlopsConvention } from '../analysis/analyze';
+import { analyzeOnnxFile, type OnnxAnalysis, type Progress } from '../onnx/analyze';
 import { diagnosticLines, jsonReport, tableReport } from './report';
 
 export const USAGE = `usage: netcost FILE [options]
 
 Prints each layer's output shape, params, MACs, FLOPs and memory access, and the totals.
+FILE is a .net file or an ONNX model (.onnx: one row per node).
 
 options:
   --json                 machine-readable report (schema in README.md)
-  --batch N              batch size (default 1)
-  --dtype T              fp32 | fp16 | bf16 | int8 (default fp32): bytes per element
+  --batch N              batch size (default 1; for ONNX: binds the inputs' leading dim)
+  --dtype T              fp32 | fp16 | bf16 | int8: bytes per element (default fp32; ONNX: each
+                         tensor's own dtype, T recounts the float tensors)
   --flops C              2macs | exact | macs: the convention of the FLOPs figures (default 2macs)
-  --set NAME=VALUE       override a top-level variable of the file (repeatable)
+  --set NAME=VALUE       override a top-level variable of a .net file (repeatable)
+  --dim NAME=N           bind a symbolic dimension of an ONNX model (repeatable)
   --blocks               one row per top-level block use or repeat instead of per layer
+  --by-op                one row per op type (ONNX op type or .net kind), costliest first
+  --top N                only the N costliest layers or nodes (by MACs, then memory)
   -h, --help             this help
   -v, --version          the version
 
 exit codes: 0 no errors, 1 the file has errors, 2 usage or I/O error`;
 
-export interface Io { out(s: string): void; err(s: string): void }
+export interface Io {
+  out(s: string): void;
+  err(s: string): void;
+  /** a progress reporter for a long analysis (bin.ts draws a bar on a terminal) */
+  progress?(file: string): Progress;
+}
 
 class UsageError extends Error {}
 
@@ -34,7 +45,8 @@ function options(argv: string[]) {
       options: {
         json: { type: 'boolean' }, blocks: { type: 'boolean' },
         batch: { type: 'string' }, dtype: { type: 'string' }, flops: { type: 'string' },
-        set: { type: 'string', multiple: true },
+        set: { type: 'string', multiple: true }, dim: { type: 'string', multiple: true },
+        'by-op': { type: 'boolean' }, top: { type: 'string' },
         help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
       },
     });
@@ -44,6 +56,15 @@ function options(argv: string[]) {
   const v = parsed.values;
   const batch = v.batch === undefined ? 1 : Number(v.batch);
   if (!Number.isSafeInteger(batch) || batch < 1 || !/^\d+$/.test(v.batch ?? '1')) throw new UsageError(`--batch: expected a positive whole number, got '${v.batch}'`);
+  const top = v.top === undefined ? undefined : Number(v.top);
+  if (top !== undefined && (!/^\d+$/.test(v.top!) || !Number.isSafeInteger(top) || top < 1)) throw new UsageError(`--top: expected a positive whole number, got '${v.top}'`);
+  const dims: Record<string, number> = {};
+  for (const s of v.dim ?? []) {
+    const m = /^([^=\s]+)=(\d+)$/.exec(s);
+    const value = m ? Number(m[2]) : NaN;
+    if (!m || !Number.isSafeInteger(value) || value < 1) throw new UsageError(`--dim: expected NAME=N with N a positive whole number, got '${s}'`);
+    dims[m[1]] = value;
+  }
   const dtype = (v.dtype ?? 'fp32') as Dtype;
   if (!(dtype in DTYPE_BYTES)) throw new UsageError(`--dtype: expected one of ${Object.keys(DTYPE_BYTES).join(', ')}, got '${v.dtype}'`);
   const flops = (v.flops ?? '2macs') as FlopsConvention;
@@ -55,7 +76,41 @@ function options(argv: string[]) {
     if (!m || !Number.isFinite(value)) throw new UsageError(`--set: expected NAME=NUMBER, got '${s}'`);
     overrides[m[1]] = value;
   }
-  return { ...v, batch, dtype, flops, overrides, files: parsed.positionals };
+  return { ...v, batch, batchGiven: v.batch !== undefined, dtypeGiven: v.dtype !== undefined, dtype, flops, overrides, dims, top, byOp: v['by-op'] === true, files: parsed.positionals };
+}
+
+type Options = ReturnType<typeof options>;
+
+/** `netcost model.onnx`: the same table and JSON; diagnostics point at the node's line of the listing and name the node. */
+function onnx(file: string, o: Options, io: Io): number {
+  if (Object.keys(o.overrides).length) throw new UsageError('--set overrides variables of a .net file; bind an ONNX model\'s symbolic dims with --dim NAME=N');
+  if (!existsSync(file)) {
+    io.err(`netcost: ${file}: no such file\n`);
+    return 2;
+  }
+  const progress = io.progress?.(file);
+  const a = analyzeOnnxFile(file, { batch: o.batchGiven ? o.batch : undefined, dims: o.dims, dtype: o.dtypeGiven ? o.dtype : undefined }, file, progress);
+  progress?.('done', 1, 1);
+  if (a.diagnostics.some((d) => d.code === 'onnx-io')) {
+    io.err(`netcost: ${file}: ${a.diagnostics.find((d) => d.code === 'onnx-io')!.message}\n`);
+    return 2;
+  }
+  if (o.json) io.out(JSON.stringify(jsonReport(a, { file, flops: o.flops }), null, 2) + '\n');
+  else {
+    io.out(tableReport(a, { file, flops: o.flops, byOp: o.byOp, top: o.top }));
+    const lines = onnxDiagnosticLines(a, file);
+    if (lines.length) io.err(lines.join('\n') + '\n');
+  }
+  return a.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+}
+
+/** `file: node 12 (/layer1/Conv): severity [code] message`, or `file: severity ...` for the model as a whole. */
+function onnxDiagnosticLines(a: OnnxAnalysis, file: string): string[] {
+  const byLine = new Map(a.layers.map((l) => [l.useRange.start.line, l]));
+  return a.diagnostics.map((d) => {
+    const l = byLine.get(d.range.start.line);
+    return `${file}: ${l ? `node ${l.nodeIndex}${l.graphPath ? ` of ${l.graphPath}` : ''} (${l.onnxName || l.name}): ` : ''}${d.severity} [${d.code}] ${d.message}`;
+  });
 }
 
 export function main(argv: string[], io: Io, version = '0.0.0'): number {
@@ -65,6 +120,8 @@ export function main(argv: string[], io: Io, version = '0.0.0'): number {
     if (o.version) { io.out(version + '\n'); return 0; }
     if (o.files.length !== 1) throw new UsageError(o.files.length ? 'expected one FILE, got ' + o.files.length : 'missing FILE (try: netcost examples/resnet50.net)');
     const file = o.files[0];
+    if (/\.onnx$/i.test(file)) return onnx(file, o, io);
+    if (Object.keys(o.dims).length) throw new UsageError('--dim binds dimensions of an ONNX model; a .net file sets its sizes with --set NAME=VALUE');
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
@@ -82,7 +139,7 @@ export function main(argv: string[], io: Io, version = '0.0.0'): number {
     }
     if (o.json) io.out(JSON.stringify(jsonReport(a, { file, flops: o.flops }), null, 2) + '\n');
     else {
-      io.out(tableReport(a, { file, flops: o.flops, blocks: o.blocks }));
+      io.out(tableReport(a, { file, flops: o.flops, blocks: o.blocks, byOp: o.byOp, top: o.top }));
       const lines = diagnosticLines(a, file);
       if (lines.length) io.err(lines.join('\n') + '\n');
     }

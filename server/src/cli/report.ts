@@ -2,7 +2,8 @@
 // human table. Both are plain functions of an Analysis; they do no IO.
 import Table from 'cli-table3';
 import type { Analysis, Figures, FlopsConvention } from '../analysis/analyze';
-import { grouped, human, humanBytes, percentOf as pct, shapeWithBatch } from '../ide/units';
+import { displayShape, dtypeText, grouped, human, humanBytes, percentOf as pct } from '../ide/units';
+import type { OnnxLayer } from '../onnx/analyze';
 
 export const JSON_VERSION = 1;
 
@@ -14,8 +15,30 @@ export const CONVENTION_LABEL: Record<FlopsConvention, string> = {
 
 export interface ReportOptions { file: string; flops: FlopsConvention }
 
+/** The fields an ONNX layer adds to its JSON row: `line` is the node's index in its graph. */
+function onnxFields(l: OnnxLayer) {
+  return { line: l.nodeIndex, onnxName: l.onnxName, opType: l.opType, graph: l.graphPath, perIteration: l.perIteration, counted: l.counted, outputDtypes: l.outputDtypes };
+}
+
+/** Totals per op (the ONNX op type, or the `.net` kind), costliest first: `--by-op`. */
+export function totalsByOp(a: Analysis): { op: string; count: number; params: number; macs: number; flops: Figures['flops']; memoryBytes: number }[] {
+  const by = new Map<string, { op: string; count: number; params: number; macs: number; flops: Figures['flops']; memoryBytes: number }>();
+  for (const l of a.layers) {
+    let t = by.get(l.op);
+    if (!t) by.set(l.op, (t = { op: l.op, count: 0, params: 0, macs: 0, flops: { '2macs': 0, exact: 0, macs: 0 }, memoryBytes: 0 }));
+    t.count++; t.params += l.params; t.macs += l.macs; t.memoryBytes += l.memoryBytes;
+    t.flops['2macs'] += l.flops['2macs']; t.flops.exact += l.flops.exact; t.flops.macs += l.flops.macs;
+  }
+  return [...by.values()].sort((x, y) => y.macs - x.macs || y.memoryBytes - x.memoryBytes || (x.op < y.op ? -1 : 1));
+}
+
+/** The `n` costliest layers, by MACs then memory access: `--top N`. */
+export const topLayers = (a: Analysis, n: number) =>
+  [...a.layers].sort((x, y) => y.macs - x.macs || y.memoryBytes - x.memoryBytes).slice(0, n);
+
 export function jsonReport(a: Analysis, o: ReportOptions) {
   const { batch, dtype } = a.settings;
+  const shape = (s: number[]) => (a.onnx ? s.map((d) => (d < 0 ? null : d)) : [batch, ...s]);
   const pos = (r: { start: { line: number; character: number }; end: { line: number; character: number } }) => ({
     line: r.start.line + 1, column: r.start.character + 1, endLine: r.end.line + 1, endColumn: r.end.character + 1,
   });
@@ -26,7 +49,8 @@ export function jsonReport(a: Analysis, o: ReportOptions) {
     dtype,
     flopsConvention: o.flops,
     variables: Object.fromEntries(a.variables.map((v) => [v.name, v.value])),
-    inputs: a.inputs.map((i) => ({ name: i.name, shape: [batch, ...i.shape] })),
+    ...(a.onnx ? { dtype: a.onnx.dtypeOverride ?? 'own', unboundDims: a.onnx.unbound } : {}),
+    inputs: a.inputs.map((i) => ({ name: i.name, shape: shape(i.shape) })),
     totals: {
       params: a.totals.params,
       trainingParams: a.totals.trainingParams,
@@ -42,7 +66,7 @@ export function jsonReport(a: Analysis, o: ReportOptions) {
       line: l.useRange.start.line + 1,
       sourceLine: l.range.start.line + 1,
       inputs: l.inputs,
-      outputShape: [batch, ...l.outputShape],
+      outputShape: shape(l.outputShape),
       params: l.params,
       macs: l.macs,
       flops: l.flops[o.flops],
@@ -50,7 +74,9 @@ export function jsonReport(a: Analysis, o: ReportOptions) {
       weightBytes: l.weightBytes,
       activations: l.activations,
       foldedInto: l.foldedInto,
+      ...(a.onnx ? onnxFields(l as OnnxLayer) : {}),
     })),
+    byOp: totalsByOp(a).map((t) => ({ op: t.op, count: t.count, params: t.params, macs: t.macs, flops: t.flops[o.flops], memoryBytes: t.memoryBytes })),
     blocks: a.groups.map((g) => ({
       name: g.name,
       kind: g.kind,
@@ -74,19 +100,25 @@ const TABLE_STYLE = {
 };
 
 /** The per-layer table (or, with `blocks`, one row per top-level layer, block use or repeat) with totals and a footer naming the conventions. */
-export function tableReport(a: Analysis, o: ReportOptions & { blocks?: boolean }): string {
-  const { batch, dtype } = a.settings;
+export function tableReport(a: Analysis, o: ReportOptions & { blocks?: boolean; byOp?: boolean; top?: number }): string {
+  const { batch } = a.settings;
+  const dtype = dtypeText(a);
   const total = a.totals.flops[o.flops];
-  const head = o.blocks ? ['layer or block', 'kind', 'output', 'params', 'MACs', 'FLOPs', 'memory', 'share'] : ['layer', 'op', 'output', 'params', 'MACs', 'FLOPs', 'memory', 'share'];
+  const head = o.byOp ? ['op', 'count', '', 'params', 'MACs', 'FLOPs', 'memory', 'share'] : o.blocks ? ['layer or block', 'kind', 'output', 'params', 'MACs', 'FLOPs', 'memory', 'share'] : ['layer', 'op', 'output', 'params', 'MACs', 'FLOPs', 'memory', 'share'];
   const t = new Table({ head, colAligns: ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'right'], ...TABLE_STYLE });
   const row = (name: string, kind: string, shape: number[], f: Figures) =>
-    t.push([name, kind, shape.length ? shapeWithBatch(shape, batch) : '-', human(f.params), human(f.macs), human(f.flops[o.flops]), humanBytes(f.memoryBytes), pct(f.flops[o.flops], total)]);
-  if (o.blocks) {
+    t.push([name, kind, shape.length ? displayShape(a, shape) : '-', human(f.params), human(f.macs), human(f.flops[o.flops]), humanBytes(f.memoryBytes), pct(f.flops[o.flops], total)]);
+  const kind = (l: Analysis['layers'][number]) => (l.foldedInto ? `${l.op} (folded)` : l.op) + ((l as Partial<OnnxLayer>).perIteration ? ' (per iteration)' : '');
+  if (o.byOp) {
+    for (const x of totalsByOp(a)) t.push([x.op, String(x.count), '', human(x.params), human(x.macs), human(x.flops[o.flops]), humanBytes(x.memoryBytes), pct(x.flops[o.flops], total)]);
+  } else if (o.top !== undefined) {
+    for (const l of topLayers(a, o.top)) row(l.name, kind(l), l.outputShape, l);
+  } else if (o.blocks) {
     // top-level layers and the outermost block uses and repeats, in file order
     const printed = new Set<string>();
     for (const l of a.layers) {
       const outer = l.groups[l.groups.length - 1];
-      if (!outer) row(l.name, l.foldedInto ? `${l.op} (folded)` : l.op, l.outputShape, l);
+      if (!outer) row(l.name, kind(l), l.outputShape, l);
       else if (!printed.has(outer)) {
         printed.add(outer);
         const g = a.groups.find((x) => x.name === outer)!;
@@ -94,13 +126,13 @@ export function tableReport(a: Analysis, o: ReportOptions & { blocks?: boolean }
       }
     }
   } else {
-    for (const l of a.layers) row(l.name, l.foldedInto ? `${l.op} (folded)` : l.op, l.outputShape, l);
+    for (const l of a.layers) row(l.name, kind(l), l.outputShape, l);
   }
   const tt = a.totals;
   t.push(['total', `${a.layers.length} layers`, '', human(tt.params), human(tt.macs), human(total), humanBytes(tt.memoryBytes), '']);
   const folded = a.layers.filter((l) => l.foldedInto).length;
   const lines = [
-    `${o.file}: batch ${batch}, ${dtype}`,
+    `${o.file}: batch ${batch}, ${dtype}${o.top !== undefined ? `, the ${Math.min(o.top, a.layers.length)} costliest of ${a.layers.length} layers` : ''}`,
     '',
     t.toString(),
     '',
@@ -109,6 +141,11 @@ export function tableReport(a: Analysis, o: ReportOptions & { blocks?: boolean }
     `FLOPs       ${grouped(total)} in the ${CONVENTION_LABEL[o.flops]} convention`,
     `memory      ${grouped(tt.memoryBytes)} bytes moved (inputs + outputs + weights per layer, ${dtype}); weights ${grouped(tt.weightBytes)} bytes`,
   ];
+  if (a.onnx) {
+    const uncounted = (a.layers as OnnxLayer[]).filter((l) => !l.counted);
+    if (uncounted.length) lines.push(`not counted ${uncounted.length} node(s) with zero cost: ${[...new Set(uncounted.map((l) => l.op))].join(', ')} (see the diagnostics)`);
+    if (a.onnx.unbound.length) lines.push(`unbound     symbolic dims taken as 1: ${a.onnx.unbound.join(', ')} (bind them with --dim NAME=N)`);
+  }
   if (folded) lines.push(`folded      ${folded} batch norm(s) fold into their neighbouring conv or linear layer: zero inference cost`);
   return lines.join('\n') + '\n';
 }

@@ -1,9 +1,10 @@
 // One document's analysis as the editor needs it: the engine's figures plus every diagnostic (engine
 // and lint), with the user's rule settings applied. Pure; the LSP layer only converts the result.
-import type { Analysis, Diagnostic, Severity } from '../analysis/analyze';
+import { analyze, type Analysis, type Diagnostic, type Severity } from '../analysis/analyze';
 import { IncrementalAnalyzer } from '../analysis/incremental';
 import { lint, RULE_CODES, type LintOptions, type RuleCode } from '../analysis/lint';
 import type { EditorSettings } from './settings';
+import { analyzeOnnxFile, type OnnxAnalysis, type Progress } from '../onnx/analyze';
 
 export interface DocumentAnalysis {
   analysis: Analysis;
@@ -26,19 +27,46 @@ export function analyzeDocument(text: string, s: EditorSettings, analyzer = new 
   };
 }
 
+/**
+ * An ONNX model as a document: the listing (`.net` text, one line per node) is the document's text.
+ * Figures, hints and hovers come from the ONNX analysis (each tensor at its own dtype); the lint rules
+ * run on the `.net` engine's analysis of the listing, whose lines are the same, so a model gets the
+ * same findings as a hand-written file. `--batch` binds only when the user changed it from 1.
+ */
+export function analyzeOnnxDocument(path: string, name: string, s: EditorSettings, progress?: Progress): DocumentAnalysis & { analysis: OnnxAnalysis } {
+  const analysis = analyzeOnnxFile(path, { batch: s.batchSize === 1 ? undefined : s.batchSize, dims: s.onnx.dims, dtype: s.dtype === 'fp32' ? undefined : s.dtype }, name, progress);
+  let diagnostics: Diagnostic[] | undefined;
+  return {
+    analysis,
+    get diagnostics() {
+      if (diagnostics) return diagnostics;
+      const text = analysis.onnx.listing.text;
+      return (diagnostics = [...applyRules(analysis.diagnostics, s), ...lints(analyze(text, analysis.settings), text, s)]);
+    },
+  };
+}
+
+/** The user's rule settings applied to engine findings: warnings and notes can be switched off or re-ranked, errors cannot. */
+function applyRules(found: Diagnostic[], s: EditorSettings): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const d of found) {
+    const v = d.severity === 'error' ? undefined : s.rules[d.code];
+    if (v === 'off') continue;
+    out.push(v ? { ...d, severity: v as Severity } : d);
+  }
+  return out;
+}
+
 function diagnose(analysis: Analysis, text: string, s: EditorSettings): Diagnostic[] {
+  return [...applyRules(analysis.diagnostics, s), ...lints(analysis, text, s)];
+}
+
+/** The lint rules' findings, with the user's rule settings. */
+function lints(analysis: Analysis, text: string, s: EditorSettings): Diagnostic[] {
   const rules: LintOptions['rules'] = {};
   for (const code of RULE_CODES) {
     const v = s.rules[code];
     if (v) rules[code as RuleCode] = v === 'off' ? { enabled: false } : { severity: v };
   }
-  const lints = lint(analysis, text, { rules, channelMultiple: s.lint.channelMultiple, g1Threshold: s.lint.g1Threshold });
-  // the engine's own warnings and notes can be switched too; its errors cannot
-  const engine: Diagnostic[] = [];
-  for (const d of analysis.diagnostics) {
-    const v = d.severity === 'error' ? undefined : s.rules[d.code];
-    if (v === 'off') continue;
-    engine.push(v ? { ...d, severity: v as Severity } : d);
-  }
-  return [...engine, ...lints];
+  return lint(analysis, text, { rules, channelMultiple: s.lint.channelMultiple, g1Threshold: s.lint.g1Threshold });
 }

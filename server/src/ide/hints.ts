@@ -1,7 +1,7 @@
 // Inlay hints as plain data: one per top-level statement that builds layers (a layer line, a block
 // use, a repeat), placed at the end of its first line, and a network total on the first input line.
 import { CONVENTION_NAME, type Analysis, type Figures, type FlopsConvention } from '../analysis/analyze';
-import { grouped, human, humanBytes } from './units';
+import { dtypeText, grouped, human, humanBytes, onnxShape } from './units';
 
 export type HintField = 'shape' | 'macs' | 'flops' | 'params' | 'memory';
 export const HINT_FIELDS: HintField[] = ['shape', 'macs', 'flops', 'params', 'memory'];
@@ -45,10 +45,10 @@ export function statementCosts(a: Analysis, startLine = 0, endLine = Infinity): 
 const FLOPS_NAME: Record<FlopsConvention, string> = { '2macs': 'FLOPs', exact: 'FLOPs (exact)', macs: 'FLOPs (=MACs)' };
 
 /** `128x112x112 · 925M MACs · 73.7K params` in the order of `content`. */
-export function hintLabel(f: Figures, shape: number[] | null, batch: number, o: HintOptions): string {
+export function hintLabel(f: Figures, shape: number[] | null, batch: number, o: HintOptions, onnx = false): string {
   const parts: string[] = [];
   for (const field of o.content) {
-    if (field === 'shape' && shape) parts.push((batch > 1 ? [batch, ...shape] : shape).join('x'));
+    if (field === 'shape' && shape) parts.push(onnx ? onnxShape(shape) : (batch > 1 ? [batch, ...shape] : shape).join('x'));
     if (field === 'macs') parts.push(`${human(f.macs)} MACs`);
     if (field === 'flops') parts.push(`${human(f.flops[o.flops])} ${FLOPS_NAME[o.flops]}`);
     if (field === 'params') parts.push(`${human(f.params)} params`);
@@ -58,8 +58,9 @@ export function hintLabel(f: Figures, shape: number[] | null, batch: number, o: 
 }
 
 function tooltip(f: Figures, a: Analysis, o: HintOptions, what: string): string {
+  const dtype = dtypeText(a);
   return `${what}: ${grouped(f.macs)} MACs, ${grouped(f.flops[o.flops])} FLOPs (${CONVENTION_NAME[o.flops]} convention), ` +
-    `${grouped(f.params)} params, ${grouped(f.memoryBytes)} bytes of memory access (${a.settings.dtype}, batch ${a.settings.batch})`;
+    `${grouped(f.params)} params, ${grouped(f.memoryBytes)} bytes of memory access (${dtype}, batch ${a.settings.batch})`;
 }
 
 /** Hints for the statements whose first line is in [startLine, endLine]; only those are formatted. */
@@ -72,7 +73,7 @@ export function inlayHints(a: Analysis, startLine: number, endLine: number, o: H
     if (label) hints.push({ line: first.range.start.line, label: `total: ${label}`, tooltip: tooltip(a.totals, a, o, `network total, ${a.layers.length} layers`) });
   }
   for (const s of statementCosts(a, startLine, endLine)) {
-    const label = hintLabel(s, s.outputShape, a.settings.batch, o);
+    const label = hintLabel(s, s.outputShape, a.settings.batch, o, a.onnx !== undefined);
     if (label) hints.push({ line: s.line, label, tooltip: tooltip(s, a, o, s.layerCount > 1 ? `${s.name}, ${s.layerCount} layers` : s.name) });
   }
   return hints;

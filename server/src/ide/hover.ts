@@ -4,7 +4,8 @@
 import { CONVENTION_NAME, DTYPE_BYTES, type Analysis, type FlopsConvention, type Group, type Layer } from '../analysis/analyze';
 import type { Pos, Range } from '../syntax/lexer';
 import { contains, nameAt, nameIndex } from './navigate';
-import { grouped, human, humanBytes, percentOf as pct } from './units';
+import { dtypeText, grouped, human, humanBytes, onnxShape, percentOf as pct } from './units';
+import type { OnnxLayer } from '../onnx/analyze';
 
 export interface Hover { markdown: string; range: Range }
 
@@ -38,6 +39,30 @@ export function layerMarkdown(a: Analysis, l: Layer, flops: FlopsConvention): st
   return lines.join('\n');
 }
 
+/** An ONNX node: its real name and op type, shapes with the batch and dtypes, and memory by each tensor's own dtype. */
+export function onnxLayerMarkdown(a: Analysis, l: OnnxLayer, flops: FlopsConvention): string {
+  const where = l.graphPath ? ` · in \`${l.graphPath}\`${l.perIteration ? ', per iteration' : ''}` : '';
+  const lines = [
+    `**${l.name}** · \`${l.opType}\` · ONNX node ${l.nodeIndex}${l.onnxName ? ` \`${l.onnxName}\`` : ''}${where}${l.foldedInto ? ` · folded into \`${l.foldedInto}\`` : ''}`,
+    '',
+    `output ${l.outputs.map((s, i) => `${onnxShape(s)} ${l.outputDtypes[i]}`).join(', ') || '-'}${l.inputs.length ? ` from ${l.inputs.map((n, i) => `\`${n}\` ${onnxShape(l.inputShapes[i] ?? [])}`).join(', ')}` : ''}`,
+    '',
+  ];
+  if (!l.counted) {
+    lines.push(`not counted: ${l.note ?? 'no cost model for this node'}; its figures are zero`);
+    return lines.join('\n');
+  }
+  lines.push('```', l.cost.formula(), '```');
+  lines.push(`- **params** ${grouped(l.params)}${l.trainingParams !== l.params ? `; ${grouped(l.trainingParams)} as training counts them` : ''}${l.biasFromBn ? ' (with the bias gained from the folded batch norm)' : ''}`);
+  lines.push(`- **MACs** ${grouped(l.macs)}`);
+  lines.push(`- **FLOPs** ${grouped(l.flops[flops])} (${CONVENTION_NAME[flops]} convention)`);
+  lines.push(`- **memory access** ${grouped(l.memoryBytes)} bytes (${dtypeText(a)}) = input ${grouped(l.readBytes)} + output ${grouped(l.writtenBytes)} + weights ${grouped(l.weightBytes)}`);
+  lines.push(`- **arithmetic intensity** ${l.memoryBytes > 0 ? (l.flops['2macs'] / l.memoryBytes).toFixed(2) : '-'} FLOP/byte (2*MACs FLOPs / bytes)`);
+  lines.push(`- **share of the network** ${pct(l.macs, a.totals.macs)} of MACs, ${pct(l.flops[flops], a.totals.flops[flops])} of FLOPs, ${pct(l.memoryBytes, a.totals.memoryBytes)} of memory access`);
+  if (l.note) lines.push(`- ${l.note}`);
+  return lines.join('\n');
+}
+
 export function groupMarkdown(a: Analysis, g: Group, flops: FlopsConvention): string {
   const layers = a.layers.filter((l) => l.groups.includes(g.name));
   const top = [...layers].sort((x, y) => y.flops[flops] - x.flops[flops] || y.memoryBytes - x.memoryBytes).slice(0, 3);
@@ -57,15 +82,18 @@ export function groupMarkdown(a: Analysis, g: Group, flops: FlopsConvention): st
   ].join('\n');
 }
 
+/** A shape as the document shows it: ONNX shapes hold the batch already. */
+const shown = (a: Analysis, s: number[]) => (a.onnx ? onnxShape(s) : shapeText(s, a.settings.batch));
+
 function nameMarkdown(a: Analysis, name: string, block: string | null): string | null {
   const input = a.inputs.find((i) => i.name === name);
-  if (input) return `**${name}** · input, defined on line ${input.range.start.line + 1}\n\nshape ${shapeText(input.shape, a.settings.batch)}`;
+  if (input) return `**${name}** · input, defined on line ${input.range.start.line + 1}\n\nshape ${shown(a, input.shape)}`;
   // inside a block body, the name as the block's first use defines it
   const uses = block === null ? [] : a.groups.filter((g) => g.kind === block).map((g) => `${g.name}.${name}`);
   const l = block === null ? a.layers.find((x) => x.name === name) : a.layers.find((x) => uses.includes(x.name));
-  if (l) return `**${name}** · \`${l.op}\`, defined on line ${l.range.start.line + 1}${block ? ` (block \`${block}\`; first use: \`${l.name}\`)` : ''}\n\nshape ${shapeText(l.outputShape, a.settings.batch)}`;
+  if (l) return `**${name}** · \`${l.op}\`, defined on line ${l.range.start.line + 1}${block ? ` (block \`${block}\`; first use: \`${l.name}\`)` : ''}\n\nshape ${shown(a, l.outputShape)}`;
   const g = a.groups.find((x) => x.name === name);
-  if (g) return `**${name}** · ${g.kind === 'repeat' ? 'repeat' : `use of block \`${g.kind}\``}, defined on line ${g.range.start.line + 1}\n\nshape ${shapeText(g.outputShape, a.settings.batch)}`;
+  if (g) return `**${name}** · ${g.kind === 'repeat' ? 'repeat' : `use of block \`${g.kind}\``}, defined on line ${g.range.start.line + 1}\n\nshape ${shown(a, g.outputShape)}`;
   return null;
 }
 
@@ -81,7 +109,7 @@ export function hover(a: Analysis, pos: Pos, flops: FlopsConvention = '2macs'): 
   if (hit.length) {
     const l = hit[0];
     const uses = hit.length > 1 ? `\n\n---\n${hit.length} uses: ${hit.slice(0, 6).map((x) => `\`${x.name}\` ${human(x.macs)} MACs`).join(', ')}${hit.length > 6 ? ', ...' : ''}` : '';
-    return { markdown: layerMarkdown(a, l, flops) + uses, range: l.range };
+    return { markdown: (a.onnx ? onnxLayerMarkdown(a, l as OnnxLayer, flops) : layerMarkdown(a, l, flops)) + uses, range: l.range };
   }
   const g = a.groups.find((x) => contains(x.range, pos)); // the outermost: a repeat before its iterations
   return g ? { markdown: groupMarkdown(a, g, flops), range: g.range } : null;

@@ -13,6 +13,8 @@ export interface EditorSettings {
   /** per diagnostic code: `off` or a severity; codes not listed keep their defaults */
   rules: Record<string, RuleSetting>;
   lint: { channelMultiple: number; g1Threshold: number };
+  /** symbolic dims of ONNX models by name (`netcost.onnx.dims`: `{ "seq": 128 }`) */
+  onnx: { dims: Record<string, number> };
 }
 
 export const DEFAULT_EDITOR_SETTINGS: EditorSettings = {
@@ -22,6 +24,7 @@ export const DEFAULT_EDITOR_SETTINGS: EditorSettings = {
   inlayHints: { enabled: true, content: ['shape', 'macs', 'params'] },
   rules: {},
   lint: { channelMultiple: 16, g1Threshold: 10 },
+  onnx: { dims: {} },
 };
 
 const RULE_SETTINGS: RuleSetting[] = ['off', 'error', 'warning', 'info'];
@@ -39,6 +42,8 @@ export function readSettings(raw: unknown): EditorSettings {
   const content = Array.isArray(hints.content) ? hints.content.filter((f): f is HintField => HINT_FIELDS.includes(f as HintField)) : d.inlayHints.content;
   const rules: Record<string, RuleSetting> = {};
   for (const [code, v] of Object.entries(obj(s.rules))) if (RULE_SETTINGS.includes(v as RuleSetting)) rules[code] = v as RuleSetting;
+  const dims: Record<string, number> = {};
+  for (const [name, v] of Object.entries(obj(obj(s.onnx).dims))) if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 1) dims[name] = v;
   return {
     batchSize: posInt(s.batchSize, d.batchSize),
     dtype: typeof s.dtype === 'string' && s.dtype in DTYPE_BYTES ? (s.dtype as Dtype) : d.dtype,
@@ -46,5 +51,6 @@ export function readSettings(raw: unknown): EditorSettings {
     inlayHints: { enabled: typeof hints.enabled === 'boolean' ? hints.enabled : d.inlayHints.enabled, content },
     rules,
     lint: { channelMultiple: posInt(lint.channelMultiple, d.lint.channelMultiple), g1Threshold: posNum(lint.g1Threshold, d.lint.g1Threshold) },
+    onnx: { dims },
   };
 }

@@ -4,12 +4,24 @@
 //   netcost/summary  params { uri: string }  ->  Summary (below), or null for a document the server does not have
 //   netcost/report   params { uri: string }  ->  { text: string } (the CLI's per-layer table for the document's
 //                                                 current text and settings), or null likewise
+//   netcost/onnxListing  params { uri: string } (a `file:` URI of an .onnx model)  ->  { text: string, uri: string }:
+//                    the model rendered as a `.net` listing, and the URI to open it under (scheme `netcost-onnx`,
+//                    the model's path + `.net`); hints, hovers and diagnostics of that document come from the model
 import { CONVENTION_NAME, type Dtype, type FlopsConvention } from '../analysis/analyze';
 import type { DocumentAnalysis } from './document';
 import { grouped, human, humanBytes } from './units';
 
 export const SUMMARY_REQUEST = 'netcost/summary';
 export const REPORT_REQUEST = 'netcost/report';
+export const LISTING_REQUEST = 'netcost/onnxListing';
+/** the scheme of an ONNX model's read-only listing: `netcost-onnx:/home/me/model.onnx.net` */
+export const ONNX_SCHEME = 'netcost-onnx';
+export interface Listing { text: string; uri: string }
+
+/** `file:///a/m.onnx` -> `netcost-onnx:/a/m.onnx.net`, and back (null for any other URI). */
+export const listingUri = (fileUri: string): string => `${ONNX_SCHEME}:${fileUri.replace(/^file:\/\//, '')}.net`;
+export const modelUriOf = (uri: string): string | null =>
+  uri.startsWith(`${ONNX_SCHEME}:`) && uri.endsWith('.net') ? `file://${uri.slice(ONNX_SCHEME.length + 1, -4)}` : null;
 export interface DocumentParams { uri: string }
 export interface Report { text: string }
 

@@ -7,7 +7,9 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Severity } from '../analysis/analyze';
 import { IncrementalAnalyzer } from '../analysis/incremental';
-import { analyzeDocument, ruleUrl, type DocumentAnalysis } from '../ide/document';
+import { statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { analyzeDocument, analyzeOnnxDocument, ruleUrl, type DocumentAnalysis } from '../ide/document';
 import { inlayHints } from '../ide/hints';
 import { hover } from '../ide/hover';
 import { definition, prepareRename, references, rename } from '../ide/navigate';
@@ -16,7 +18,7 @@ import { semanticTokens, TOKEN_MODIFIERS, TOKEN_TYPES } from '../ide/semantic';
 import { DEFAULT_EDITOR_SETTINGS, readSettings, type EditorSettings } from '../ide/settings';
 import { quickFixes } from '../ide/actions';
 import { complete, type CompletionKind } from '../ide/complete';
-import { REPORT_REQUEST, summarize, SUMMARY_REQUEST, type DocumentParams } from '../ide/summary';
+import { LISTING_REQUEST, listingUri, modelUriOf, REPORT_REQUEST, summarize, SUMMARY_REQUEST, type DocumentParams, type Listing } from '../ide/summary';
 import { tableReport } from '../cli/report';
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
@@ -50,6 +52,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   let canPull = false;
   let canRefreshHints = false;
   let canSnippet = false;
+  let canProgress = false;
+  /** ONNX analyses by model path: the listing request and the listing document share one */
+  const models = new Map<string, { settings: EditorSettings; mtimeMs: number; value: DocumentAnalysis }>();
   const delay = options.diagnosticsDelay ?? 30;
 
   /** Runs a handler; an exception is logged with its context and answered with `fallback`. */
@@ -78,9 +83,34 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return state;
   }
 
+  /** The analysis of an ONNX model under these settings, redone when the file changes on disk (with work-done progress in the editor). */
+  async function modelAnalysis(fileUri: string, settings: EditorSettings): Promise<DocumentAnalysis> {
+    const path = fileURLToPath(fileUri);
+    let mtimeMs = -1;
+    try { mtimeMs = statSync(path).mtimeMs; } catch { /* the analysis reports the I/O error */ }
+    const known = models.get(path);
+    if (known && known.settings === settings && known.mtimeMs === mtimeMs) return known.value;
+    const name = decodeURIComponent(fileUri.slice(fileUri.lastIndexOf('/') + 1));
+    const progress = canProgress ? await connection.window.createWorkDoneProgress().catch(() => null) : null;
+    progress?.begin('NetCost', undefined, `analysing ${name}`);
+    try {
+      const value = analyzeOnnxDocument(path, name, settings);
+      models.set(path, { settings, mtimeMs, value });
+      return value;
+    } finally {
+      progress?.done();
+    }
+  }
+
   /** The analysis of the document as it is now (never an older version), computed at most once. */
   async function analysisOf(uri: string): Promise<{ doc: TextDocument; settings: EditorSettings; value: DocumentAnalysis } | null> {
     const settings = await settingsFor(uri);
+    const model = modelUriOf(uri);
+    if (model) {
+      const value = await modelAnalysis(model, settings);
+      const doc = documents.get(uri);
+      return doc ? { doc, settings, value } : null;
+    }
     const doc = documents.get(uri); // read after the await: edits may have arrived meanwhile
     if (!doc) return null;
     const state = stateOf(uri);
@@ -112,6 +142,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     canPull = params.capabilities.workspace?.configuration === true;
     canRefreshHints = params.capabilities.workspace?.inlayHint?.refreshSupport === true;
     canSnippet = params.capabilities.textDocument?.completion?.completionItem?.snippetSupport === true;
+    canProgress = params.capabilities.window?.workDoneProgress === true;
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -240,8 +271,15 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   connection.onRequest(REPORT_REQUEST, (p: DocumentParams) => guard('report', p?.uri, null, async () => {
     const r = await analysisOf(p.uri);
-    const file = decodeURIComponent(p.uri.slice(p.uri.lastIndexOf('/') + 1)); // `resnet50.net`, as the CLI names it
+    const file = decodeURIComponent((modelUriOf(p.uri) ?? p.uri).replace(/.*\//, '')); // `resnet50.net`, as the CLI names it
     return r && { text: tableReport(r.value.analysis, { file, flops: r.settings.flopsConvention }) };
+  }));
+
+  connection.onRequest(LISTING_REQUEST, (p: DocumentParams) => guard('ONNX listing', p?.uri, null, async (): Promise<Listing | null> => {
+    if (typeof p?.uri !== 'string' || !p.uri.startsWith('file:')) return null;
+    const uri = listingUri(p.uri);
+    const value = await modelAnalysis(p.uri, await settingsFor(uri));
+    return { text: value.analysis.onnx!.listing.text, uri };
   }));
 
   documents.listen(connection);
