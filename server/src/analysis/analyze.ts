@@ -2,10 +2,10 @@
 // shape, costs it, folds batch norms, scales by batch and dtype, and totals. Pure data in, data out:
 // `analyze(text, settings)` never throws for any input; every problem is a diagnostic with a range.
 import { isStackOverflow, parse } from '../syntax/parser';
-import type { Expr, Ident, OpCall, ParsedFile, Ref, Stmt } from '../syntax/ast';
+import type { Expr, GenericOp, Ident, OpCall, ParsedFile, Ref, Stmt } from '../syntax/ast';
 import { byStart, type Range } from '../syntax/lexer';
 import { AnalysisError, Env, evaluate, evalNumber, fmtValue, Trail, type Value } from './values';
-import { checkArg, findOp, formatShape, OP_NAMES, type ArgSpec, type Args, type Cost, type OpSpec } from './ops';
+import { checkArg, findOp, formatShape, genericCost, GENERIC_SPEC, OP_NAMES, type ArgSpec, type Args, type Cost, type OpSpec } from './ops';
 import { add, add2, elems, mul2 } from './exact';
 
 export type Dtype = 'fp32' | 'fp16' | 'bf16' | 'int8';
@@ -87,6 +87,8 @@ export interface Analysis {
   syntax: ParsedFile;
   /** how many layer costs this analysis computed (the rest came from the cache) */
   evaluations: number;
+  /** set on the analysis of an ONNX model (onnx/analyze.ts): its shapes include the batch */
+  onnx?: import('../onnx/analyze').OnnxInfo;
 }
 
 /** A layer's validated arguments (one object, no closures: built for every layer on every run). */
@@ -452,6 +454,12 @@ export class Evaluator {
       scope.prev = b;
       return;
     }
+    if (s.generic) {
+      const b = this.genericLayer(s.ops[0], s.generic, ins, scope, s.name?.text ?? null);
+      if (s.name) this.bind(scope, s.name, b);
+      scope.prev = b;
+      return;
+    }
     let current = ins;
     let last: Binding | null = null;
     const interior: Binding[] = [];
@@ -549,6 +557,62 @@ export class Evaluator {
     const b: Binding = { outputs: cost.outputs, layer: this.recs.length - 1, range: call.range };
     if (!name) this.bind(scope, local, b);
     return b;
+  }
+
+  /** `op "Erf"(a, b) -> shape`: zero cost; its outputs are the declared shapes, else its first input's
+   *  shape (a scalar without inputs). One `generic-op` note per op type and file. */
+  private genericLayer(call: OpCall, g: GenericOp, ins: Binding[], scope: Scope, name: string | null): Binding {
+    const outputs = g.shapes.length ? g.shapes.map((e) => this.declaredShape(e, scope)) : [ins.length ? ins[0].outputs![0] : []];
+    if (this.recs.length >= LIMITS.layers) {
+      this.limitHit = true;
+      throw new AnalysisError('limit', `more than ${LIMITS.layers.toLocaleString('en-US')} layers; the rest of the file is not analysed`, call.range);
+    }
+    const key = `generic-op ${g.type}`;
+    if (!this.noted.has(key)) {
+      this.trail.add(this.noted, key);
+      this.error(g.typeRange, 'generic-op', `\`${g.type}\` has no kind in the .net language: its cost is counted as zero`, 'info');
+    }
+    // a stable cost object per op type and shapes: unchanged lines keep their figures across edits
+    let cacheKey = `op|${g.type.length}:${g.type}`;
+    for (const o of outputs) cacheKey += `|${o.join('x')}`;
+    let cost: Cost;
+    const cached = this.cache.costs.get(cacheKey);
+    if (cached) {
+      cost = cached.cost;
+      cached.generation = this.cache.generation;
+    } else {
+      cost = genericCost(g.type, outputs);
+      this.evaluations++;
+      this.cache.costs.set(cacheKey, { cost, generation: this.cache.generation });
+    }
+    const local = name ?? `${GENERIC_SPEC.name}_${scope.ordinal(GENERIC_SPEC.name)}`;
+    if (name) scope.ordinal(GENERIC_SPEC.name); // named layers count too
+    const rec: LayerRec = {
+      idx: this.recs.length, spec: GENERIC_SPEC, base: cost, baseHasBias: false, hasBias: false, pad0: true,
+      inputIdx: ins.map((b) => b.layer),
+      layer: {
+        name: scope.prefix + local, op: GENERIC_SPEC.name, range: call.range, useRange: this.useRange ?? call.range,
+        inputs: ins.map((b) => (b.layer >= 0 ? this.recs[b.layer].layer.name : this.inputName(b))),
+        inputShapes: ins.map((b) => b.outputs![0]), attrs: { type: g.type },
+        outputShape: cost.outputs[0], outputs: cost.outputs, trainingParams: 0, cost,
+        foldedInto: null, biasFromBn: false, biasParams: 0, groups: this.groupsNow(),
+        params: 0, macs: 0, flops: NO_FLOPS, memoryBytes: 0, weightBytes: 0, activations: 0,
+      },
+    };
+    this.addRec(rec);
+    const b: Binding = { outputs: cost.outputs, layer: this.recs.length - 1, range: call.range };
+    if (!name) this.bind(scope, local, b);
+    return b;
+  }
+
+  /** A declared output shape (`-> 3 x 4`): positive whole numbers. */
+  private declaredShape(e: Expr, scope: Scope): number[] {
+    const v = evaluate(e, scope.env);
+    if (typeof v === 'string') throw new AnalysisError('unknown-name', `unknown name \`${v}\``, e.range);
+    const shape = Array.isArray(v) ? v : [v];
+    if (shape.some((d) => !Number.isSafeInteger(d) || d <= 0))
+      throw new AnalysisError('bad-shape', `an output shape is made of positive whole numbers, got ${fmtValue(shape)}`, e.range);
+    return shape;
   }
 
   private inputName(b: Binding): string {

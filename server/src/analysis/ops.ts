@@ -207,6 +207,19 @@ function unary(name: string, aliases: string[], doc: string, apply: (a: Args, x:
   return { name, aliases, inputs: 1, positional: [], options, required: 0, doc, apply: (a, [x]) => apply(a, x) };
 }
 
+/** Zero cost of an operator the language has no kind for (`op "Erf"(x)`): no params, arithmetic or traffic counted. */
+export function genericCost(type: string, outputs: number[][]): Cost {
+  return none(outputs, `\`${type}\` has no kind in the .net language: its cost is counted as zero`);
+}
+
+/** `op "OpType"(a, b, ...) [-> shape, ...]`: the generic layer form (the evaluator builds it from the
+ *  statement, not through `apply`). */
+export const GENERIC_SPEC: OpSpec = {
+  name: 'op', aliases: [], inputs: 1, positional: [], options: [], required: 0,
+  doc: 'an operator the language has no kind for: `op "Erf"(x, y) -> shape`, counted as zero cost',
+  apply: (_a, inputs) => genericCost('op', [inputs[0] ?? []]),
+};
+
 export const OPS: OpSpec[] = [
   {
     name: 'conv', aliases: [], inputs: 1, positional: [COUT], options: [K, S, P, D, G, BIAS], required: 1, foldsBn: true,
@@ -449,7 +462,9 @@ export const OPS: OpSpec[] = [
       return none([x.filter((_v, j) => j !== dim)], 'no arithmetic (a view)');
     },
   },
+  GENERIC_SPEC,
 ];
+
 
 const BY_NAME = new Map<string, OpSpec>();
 for (const op of OPS) for (const n of [op.name, ...op.aliases]) BY_NAME.set(n, op);

@@ -104,6 +104,24 @@ function layerOf(inf: Inference, i: number, c: NodeCost, listing: Listing, useRa
   };
 }
 
+const UNCOUNTED: Record<string, string> = {
+  'shape-unknown': 'their input shapes are unknown (downstream of an unsupported op or an error)',
+  'bad-node': 'they are malformed (see each hover)',
+  'too-large': 'a figure passes 2^53',
+};
+
+/** One note per reason for nodes costed at zero (unsupported op types are reported by inference, one per type). */
+function uncounted(inf: Inference, costs: NodeCost[], listing: Listing, fallback: Range): Diagnostic[] {
+  const by = new Map<string, number[]>();
+  costs.forEach((c, i) => { if (!c.counted && c.code && c.code !== 'unknown-op') (by.get(c.code) ?? by.set(c.code, []).get(c.code)!).push(i); });
+  return [...by].map(([code, nodes]) => ({
+    range: listing.opRanges[nodes[0]] ?? fallback,
+    severity: code === 'shape-unknown' ? 'info' : 'warning',
+    code: code === 'shape-unknown' ? 'onnx-not-counted' : code === 'bad-node' ? 'onnx-bad-node' : 'too-large',
+    message: `${nodes.length} node(s) counted as zero because ${UNCOUNTED[code] ?? code}: ${nodes.slice(0, 5).map((i) => `\`${inf.nodes[i].node.name || listing.names[i]}\``).join(', ')}${nodes.length > 5 ? ', ...' : ''}`,
+  }));
+}
+
 export function analyzeOnnx(model: OnnxModel, s: OnnxSettings = {}, file = 'model.onnx', progress?: Progress): OnnxAnalysis {
   // without --batch, a symbolic leading dim is the batch: bound to 1 like a .net file's default, not reported as unbound
   const symbolicBatch = model.graph.inputs.some((x) => !model.graph.initializers.has(x.name) && typeof x.shape?.[0] !== 'number');
@@ -128,6 +146,10 @@ export function analyzeOnnx(model: OnnxModel, s: OnnxSettings = {}, file = 'mode
     ...model.diagnostics.map((d) => ({ range: modelRange, severity: d.severity as Severity, code: d.code, message: d.offset === undefined ? d.message : `${d.message} (byte ${d.offset})` })),
     ...inf.diagnostics.map((d) => ({ range: d.node >= 0 && listing.opRanges[d.node] ? listing.opRanges[d.node] : modelRange, severity: d.severity as Severity, code: d.code, message: d.message })),
   ];
+  diagnostics.push(...uncounted(inf, costs, listing, modelRange));
+  for (const [k, v] of Object.entries(sum)) {
+    if (!Number.isSafeInteger(v)) diagnostics.push({ range: modelRange, severity: 'error', code: 'too-large', message: `the model's total ${k} passes 2^53: it cannot be given exactly` });
+  }
   const batch = s.batch ?? (typeof inf.inputs[0]?.type.shape?.[0] === 'number' ? (inf.inputs[0].type.shape[0] as number) : 1);
   const activations = layers.reduce((p, l) => p + l.activations, 0);
   return {

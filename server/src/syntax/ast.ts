@@ -16,6 +16,18 @@ export interface Arg { key: Ident | null; value: Expr; range: Range }
 
 export interface OpCall { op: Ident; args: Arg[]; range: Range }
 
+/** `op "Erf"(a, b) -> shape`: an operator the language has no kind for. Its statement is a `layer`
+ *  with one op call (the `op` keyword), the refs in the parentheses as `from` and the first declared
+ *  shape as `expect` (a declaration there, not an assertion). */
+export interface GenericOp {
+  /** the operator type, without the quotes */
+  type: string;
+  /** the string literal, quotes included */
+  typeRange: Range;
+  /** the declared output shapes (`-> 3 x 4, 3 x 4` for two outputs); empty when none is given */
+  shapes: Expr[];
+}
+
 /** A reference to a layer output: `name`, `stem.conv`, `parts[1]`. */
 export interface Ref { name: string; index: number | null; range: Range }
 
@@ -27,7 +39,7 @@ export type Stmt =
   | (StmtBase & { kind: 'var'; name: Ident; value: Expr })
   | (StmtBase & { kind: 'def'; name: Ident; params: Ident[]; body: Expr })
   | (StmtBase & { kind: 'input'; name: Ident | null; shape: Expr })
-  | (StmtBase & { kind: 'layer'; name: Ident | null; ops: OpCall[]; from: Ref[] | null; expect: Expr | null })
+  | (StmtBase & { kind: 'layer'; name: Ident | null; ops: OpCall[]; from: Ref[] | null; expect: Expr | null; generic?: GenericOp })
   | (StmtBase & { kind: 'block'; name: Ident; params: Param[]; body: Stmt[]; header: Range })
   | (StmtBase & { kind: 'repeat'; name: Ident | null; count: Expr; index: Ident | null; body: Stmt[] })
   | (StmtBase & { kind: 'when'; cond: Expr; body: Stmt });

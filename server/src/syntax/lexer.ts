@@ -9,7 +9,7 @@ export const byStart = (a: { range: Range }, b: { range: Range }): number =>
   a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character;
 
 export type TokenKind =
-  | 'num' | 'ident' | 'newline' | 'eof' | 'error'
+  | 'num' | 'ident' | 'string' | 'newline' | 'eof' | 'error'
   | ':' | '=' | '(' | ')' | ',' | '|' | '->' | '[' | ']' | '.'
   | '+' | '-' | '*' | '/' | '//' | '%' | '**'
   | '==' | '!=' | '<' | '<=' | '>' | '>=';
@@ -41,6 +41,24 @@ const isIdentChar = (c: string | undefined) => isIdentStart(c) || isDigit(c);
 const PUNCT_BY_CHAR = new Map<string, TokenKind[]>();
 for (const p of PUNCT) PUNCT_BY_CHAR.set(p[0], [...(PUNCT_BY_CHAR.get(p[0]) ?? []), p]);
 
+/** Whether a `string` token has its closing quote (`"Erf"`, not `"Erf`). */
+export function isTerminated(t: Token): boolean {
+  const s = t.text;
+  if (s.length < 2 || s[s.length - 1] !== '"') return false;
+  let slashes = 0; // `"a\"` ends with an escaped quote
+  for (let j = s.length - 2; j > 0 && s[j] === '\\'; j--) slashes++;
+  return slashes % 2 === 0;
+}
+
+/** The value of a string token: its text without the quotes, `\"` read as `"` and `\\` as `\`. */
+export function stringValue(t: Token): string {
+  const s = t.text;
+  const body = s.slice(1, isTerminated(t) ? -1 : s.length);
+  let out = '';
+  for (let j = 0; j < body.length; j++) out += body[j] === '\\' && (body[j + 1] === '"' || body[j + 1] === '\\') ? body[++j] : body[j];
+  return out;
+}
+
 /** `firstLine`: the line number of the text's first line (a region of a larger document). */
 export function lex(text: string, firstLine = 0): Token[] {
   const tokens: Token[] = [];
@@ -50,7 +68,7 @@ export function lex(text: string, firstLine = 0): Token[] {
   let spaceBefore = true;
   const push = (kind: TokenKind, start: number, end: number) => {
     // punctuation and line ends are their kind: no substring for them
-    const t = kind === 'num' || kind === 'ident' || kind === 'error' ? text.slice(start, end) : kind === 'newline' ? '\n' : kind === 'eof' ? '' : kind;
+    const t = kind === 'num' || kind === 'ident' || kind === 'string' || kind === 'error' ? text.slice(start, end) : kind === 'newline' ? '\n' : kind === 'eof' ? '' : kind;
     tokens.push(new Token(kind, t, line, start - lineStart, end - lineStart, spaceBefore));
     spaceBefore = false;
   };
@@ -86,10 +104,18 @@ export function lex(text: string, firstLine = 0): Token[] {
       push('ident', start, i);
       continue;
     }
+    if (c === '"') {
+      // a string ends at its closing quote or, unterminated, at the end of the line (the parser reports it)
+      i++;
+      while (i < text.length && text[i] !== '"' && text[i] !== '\n' && text[i] !== '\r') i += text[i] === '\\' && (text[i + 1] === '"' || text[i + 1] === '\\') ? 2 : 1;
+      if (text[i] === '"') i++;
+      push('string', start, i);
+      continue;
+    }
     const p = PUNCT_BY_CHAR.get(c)?.find((t) => text.startsWith(t, i));
     if (p) { push(p, i, i + p.length); i += p.length; continue; }
     // One error token per run of unexpected characters (a surrogate pair stays whole).
-    while (i < text.length && !/[\s#A-Za-z0-9_:=(),|\[\].+\-*/%<>!]/.test(text[i])) i++;
+    while (i < text.length && !/[\s#"A-Za-z0-9_:=(),|\[\].+\-*/%<>!]/.test(text[i])) i++;
     if (i === start) i++;
     push('error', start, i);
   }

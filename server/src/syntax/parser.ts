@@ -1,8 +1,11 @@
 // Resilient parser for `.net`: always returns a tree plus diagnostics. A broken line is reported with
 // an exact range and skipped up to its end, so the lines after it still parse (matklad's recipe:
 // at/eat/expect primitives, recovery at newlines, and no loop that can stall without consuming input).
-import { lex, type Token, type TokenKind, type Range, type Pos } from './lexer';
+import { isTerminated, lex, stringValue, type Token, type TokenKind, type Range, type Pos } from './lexer';
 import type { Arg, Expr, Ident, OpCall, ParsedFile, Param, Ref, Stmt, SyntaxDiagnostic } from './ast';
+
+/** The keyword of the generic layer form `op "Erf"(x)`; a word only where a layer kind stands. */
+export const GENERIC_OP = 'op';
 
 export const KEYWORDS = new Set(['input', 'block', 'end', 'repeat', 'as', 'from', 'def', 'when', 'and', 'or', 'not']);
 
@@ -14,6 +17,9 @@ export const isStackOverflow = (e: unknown) => e instanceof RangeError && /call 
 class ParseError {
   constructor(readonly range: Range, readonly message: string, readonly code = 'syntax-error') {}
 }
+
+const unterminated = (t: Token) =>
+  new ParseError(t.range, 'unterminated string: close it with `"` on the same line', 'unterminated-string');
 
 const describe = (t: Token) =>
   t.kind === 'newline' ? 'the end of the line' : t.kind === 'eof' ? 'the end of the file' : `\`${t.text}\``;
@@ -53,6 +59,7 @@ class Parser {
   private advance(): Token { const t = this.peek(); if (t.kind !== 'eof') this.i++; return t; }
   private eat(kind: TokenKind, text?: string): Token | null { return this.at(kind, text) ? this.advance() : null; }
   private errorAt(t: Token, message: string, code = 'syntax-error'): ParseError {
+    if (t.kind === 'string' && !isTerminated(t)) return unterminated(t);
     const range = t.kind === 'newline' || t.kind === 'eof' ? { start: t.range.start, end: t.range.start } : t.range;
     return new ParseError(range, message, code);
   }
@@ -129,17 +136,50 @@ class Parser {
       if (this.atKeyword('repeat')) return this.repeat(name, start);
       if (this.atLineEnd()) throw this.errorAt(this.peek(), `expected a layer after \`${name.text}:\`, found ${describe(this.peek())}`, 'missing-op');
     }
-    return this.layer(name, start);
+    return this.atKeyword(GENERIC_OP) ? this.generic(name, start) : this.layer(name, start);
   }
 
   private layer(name: Ident | null, start: Pos): Stmt {
     const ops: OpCall[] = [this.opCall()];
     let from = this.fromRefs(ops[0]); // `conv 8 from x | bn`, or at the end: `conv 8 | bn from x`
-    while (this.eat('|')) ops.push(this.opCall());
+    while (this.eat('|')) {
+      if (this.atKeyword(GENERIC_OP))
+        throw this.errorAt(this.peek(), '`op "..."(...)` is a line on its own: it cannot be chained with `|`; write it on the next line with its inputs in the parentheses');
+      ops.push(this.opCall());
+    }
     from ??= this.fromRefs(ops[ops.length - 1]);
     let expect: Expr | null = null;
     if (this.eat('->')) expect = this.shapeExpr();
     return { kind: 'layer', name, ops, from, expect, range: this.span(start) };
+  }
+
+  /** `op "Erf"(a, b) [-> shape, ...]`: the whole line; the inputs are the refs in the parentheses. */
+  private generic(name: Ident | null, start: Pos): Stmt {
+    const kw = this.advance();
+    const t = this.peek();
+    if (t.kind !== 'string') throw this.errorAt(t, `expected the operator type in quotes after \`op\` (\`op "Erf"(x)\`), found ${describe(t)}`);
+    if (!isTerminated(t)) throw unterminated(t);
+    this.advance();
+    const type = stringValue(t);
+    if (type.trim() === '') throw this.errorAt(t, 'expected an operator type between the quotes (`op "Erf"(x)`)');
+    this.expect('(', `\`(\` and the inputs of \`${type}\` (\`op "${type}"(x, y)\`, \`()\` for none)`);
+    const from: Ref[] = [];
+    if (!this.at(')')) {
+      from.push(this.ref());
+      while (this.eat(',')) from.push(this.ref());
+    }
+    this.expect(')', '`,` or `)` to close the inputs');
+    const call: OpCall = { op: { text: kw.text, range: kw.range }, args: [], range: this.span(kw.range.start) };
+    const shapes: Expr[] = [];
+    if (this.eat('->')) {
+      shapes.push(this.shapeExpr());
+      while (this.eat(',')) shapes.push(this.shapeExpr()); // one shape per output
+    }
+    if (this.at('|'))
+      throw this.errorAt(this.peek(), '`op "..."(...)` is a line on its own: it cannot be chained with `|`; write the next op on its own line (it reads this one)');
+    if (this.atKeyword('from'))
+      throw this.errorAt(this.peek(), `the inputs of \`op "${type}"\` go in its parentheses: \`op "${type}"(x, y)\`, not \`from\``);
+    return { kind: 'layer', name, ops: [call], from, expect: shapes[0] ?? null, generic: { type, typeRange: t.range, shapes }, range: this.span(start) };
   }
 
   /** `from a, b`, and the options of `op` that may follow it (`concat from a, b dim=1`). */
