@@ -33,7 +33,7 @@ test('--json follows the documented schema with exact integers and the batch in 
   const r = run(NET, '--json', '--batch', '2');
   assert.equal(r.code, 0, r.err);
   const j = JSON.parse(r.out);
-  assert.deepEqual(Object.keys(j), ['version', 'file', 'batch', 'dtype', 'flopsConvention', 'variables', 'inputs', 'totals', 'layers', 'blocks', 'diagnostics']);
+  assert.deepEqual(Object.keys(j), ['version', 'file', 'batch', 'dtype', 'flopsConvention', 'variables', 'inputs', 'totals', 'layers', 'byOp', 'blocks', 'diagnostics']);
   assert.equal(j.version, 1);
   assert.equal(j.batch, 2);
   assert.equal(j.dtype, 'fp32');
@@ -155,5 +155,6 @@ test('the JSON excerpt in the README is what `netcost examples/resnet50.net --js
   assert.deepEqual(doc.totals, real.totals);
   assert.deepEqual(doc.layers[0], real.layers.find((l: { name: string }) => l.name === doc.layers[0].name));
   assert.deepEqual(doc.blocks[0], real.blocks[0]);
+  assert.deepEqual(doc.byOp[0], real.byOp[0]);
   assert.deepEqual(Object.keys(doc.diagnostics[0]), ['line', 'column', 'endLine', 'endColumn', 'severity', 'code', 'message']);
 });

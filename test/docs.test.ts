@@ -21,6 +21,7 @@ test('every diagnostic code the engine can emit is documented in docs/rules.md',
   for (const m of code.matchAll(/(?:AnalysisError|ParseError)\(\s*'([a-z0-9-]+)'/g)) emitted.add(m[1]);
   for (const m of code.matchAll(/this\.(?:error|errorAt)\([^;]*?'([a-z0-9]+(?:-[a-z0-9]+)+)'/g)) emitted.add(m[1]);
   for (const m of code.matchAll(/code: '([a-z0-9-]+)'/g)) emitted.add(m[1]);
+  for (const m of code.matchAll(/'(onnx-[a-z0-9-]+)'/g)) emitted.add(m[1]); // the ONNX reader's and inference's codes
   assert.ok(emitted.size >= 25, `found only ${emitted.size} codes: the scan is broken`);
   const rules = read('docs/rules.md');
   const missing = [...emitted].filter((c) => !rules.includes(`\`${c}\``));

@@ -70,8 +70,8 @@ test('hover on a block use shows its totals and costliest layers; on a name, whe
 test('settings: defaults for a client that sends nothing or garbage; valid values are taken', () => {
   assert.deepEqual(readSettings(null), DEFAULT_EDITOR_SETTINGS);
   assert.deepEqual(readSettings({ batchSize: -3, dtype: 'fp64', flopsConvention: 'gflops', inlayHints: { content: 'shape' }, rules: { x: 'loud' } }), DEFAULT_EDITOR_SETTINGS);
-  const s = readSettings({ batchSize: 8, dtype: 'int8', flopsConvention: 'macs', inlayHints: { enabled: false, content: ['memory', 'bogus'] }, rules: { 'channel-multiple': 'off' }, lint: { channelMultiple: 8, g1Threshold: 30 } });
-  assert.deepEqual(s, { batchSize: 8, dtype: 'int8', flopsConvention: 'macs', inlayHints: { enabled: false, content: ['memory'] }, rules: { 'channel-multiple': 'off' }, lint: { channelMultiple: 8, g1Threshold: 30 } });
+  const s = readSettings({ batchSize: 8, dtype: 'int8', flopsConvention: 'macs', inlayHints: { enabled: false, content: ['memory', 'bogus'] }, rules: { 'channel-multiple': 'off' }, lint: { channelMultiple: 8, g1Threshold: 30 }, onnx: { dims: { seq: 128, bad: 0, worse: 'x' } } });
+  assert.deepEqual(s, { batchSize: 8, dtype: 'int8', flopsConvention: 'macs', inlayHints: { enabled: false, content: ['memory'] }, rules: { 'channel-multiple': 'off' }, lint: { channelMultiple: 8, g1Threshold: 30 }, onnx: { dims: { seq: 128 } } });
 });
 
 test('every setting the extension contributes is read by the server', () => {
@@ -82,7 +82,7 @@ test('every setting the extension contributes is read by the server', () => {
     const path = key.split('.').slice(1);
     const prop = pkg.contributes.configuration.properties[key];
     // a value different from the default, nested as VS Code sends the `netcost` section
-    const value = prop.enum ? prop.enum.find((v: string) => v !== prop.default) : prop.type === 'boolean' ? !prop.default : prop.type === 'array' ? ['memory'] : prop.default + 3;
+    const value = prop.enum ? prop.enum.find((v: string) => v !== prop.default) : prop.type === 'boolean' ? !prop.default : prop.type === 'array' ? ['memory'] : prop.type === 'object' ? { seq: 128 } : prop.default + 3;
     const raw: Record<string, unknown> = {};
     let o = raw;
     path.slice(0, -1).forEach((p) => { o = (o[p] = {}) as Record<string, unknown>; });

@@ -481,7 +481,7 @@ test('navigation: the capabilities are announced; document symbols, definition, 
   assert.deepEqual(caps.renameProvider, { prepareProvider: true });
   assert.equal(caps.foldingRangeProvider, true);
   assert.deepEqual(caps.semanticTokensProvider, {
-    legend: { tokenTypes: ['class', 'function', 'parameter', 'variable'], tokenModifiers: ['declaration', 'readonly', 'defaultLibrary'] }, full: true,
+    legend: { tokenTypes: ['class', 'function', 'parameter', 'variable', 'string'], tokenModifiers: ['declaration', 'readonly', 'defaultLibrary'] }, full: true,
   });
 
   const resnet = example('resnet50.net');

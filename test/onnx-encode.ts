@@ -48,12 +48,19 @@ export function rawBytes(values: number[], dtype: number): Uint8Array {
       case 7: dv.setBigInt64(o, BigInt(v), true); break;
       case 13: dv.setBigUint64(o, BigInt(v), true); break;
       case 10: dv.setUint16(o, toHalf(v), true); break;
-      case 16: { const f = new DataView(new ArrayBuffer(4)); f.setFloat32(0, v); dv.setUint16(o, f.getUint16(0), true); break; }
+      case 16: dv.setUint16(o, toBfloat(v), true); break;
       case 11: dv.setFloat64(o, v, true); break;
       default: throw new Error(`rawBytes: dtype ${dtype} has no value encoding`);
     }
   });
   return out;
+}
+
+/** float -> bfloat16 bits (truncated: exact for the values tests use) */
+export function toBfloat(v: number): number {
+  const f = new DataView(new ArrayBuffer(4));
+  f.setFloat32(0, v);
+  return f.getUint16(0);
 }
 
 /** float -> IEEE half bits (round to nearest even; exact for the values tests use) */
@@ -92,6 +99,7 @@ function encodeTensor(t: TensorInfo, opts: EncodeOptions): onnx.ITensorProto {
       else if (t.dtype === 11) p.doubleData = v;
       else if (t.dtype === 12 || t.dtype === 13) p.uint64Data = v;
       else if (t.dtype === 10) p.int32Data = v.map(toHalf);
+      else if (t.dtype === 16) p.int32Data = v.map(toBfloat);
       else p.int32Data = v;
     } else p.rawData = rawBytes(t.values, t.dtype);
   } else if ((opts.weightBytes ?? 'zeros') === 'zeros') p.rawData = new Uint8Array(dtypeBytes(t.dtype, n));

@@ -131,14 +131,16 @@ class Cursor {
 
   constructor(private readonly src: ByteSource) {}
 
-  private fill(at: number, length: number): void {
-    let got: Uint8Array;
+  private readSrc(at: number, length: number): Uint8Array {
     try {
-      got = this.src.read(at, Math.max(length, WINDOW));
+      return this.src.read(at, length);
     } catch (e) {
       throw new IoFailure(e instanceof Error ? e.message : String(e));
     }
-    this.buf = got;
+  }
+
+  private fill(at: number, length: number): void {
+    this.buf = this.readSrc(at, Math.max(length, WINDOW));
     this.bufStart = at;
   }
 
@@ -162,12 +164,31 @@ class Cursor {
     const i = at - this.bufStart;
     if (i >= 0 && i + length <= this.buf.length) return this.buf.subarray(i, i + length);
     this.fill(at, length);
-    if (this.buf.length < length) throw new Stop('onnx-truncated', 'the file ends inside a value', at + this.buf.length);
-    return this.buf.subarray(0, length);
+    if (this.buf.length >= length) return this.buf.subarray(0, length);
+    // a source that returned a short read before the end: assemble the value
+    const out = new Uint8Array(length);
+    let n = 0;
+    while (n < length) {
+      const got = n === 0 ? this.buf : this.readSrc(at + n, length - n);
+      if (got.length === 0) throw new Stop('onnx-truncated', 'the file ends inside a value', at + n);
+      out.set(got.subarray(0, length - n), n);
+      n += Math.min(got.length, length - n);
+    }
+    this.buf = out;
+    this.bufStart = at;
+    return out;
   }
 
   /** reads a varint (at most 10 bytes) into lo / hi */
   varint(end: number): void {
+    // fast path: one byte (tags, small lengths) inside the window and the message
+    const i = this.pos - this.bufStart;
+    if (i >= 0 && i < this.buf.length && this.pos < end && this.buf[i] < 0x80) {
+      this.lo = this.buf[i];
+      this.hi = 0;
+      this.pos++;
+      return;
+    }
     const start = this.pos;
     let lo = 0;
     let hi = 0;
@@ -233,6 +254,10 @@ class Reading {
     if (this.diagnostics.length >= this.limits.diagnostics) { this.omitted++; return; }
     this.diagnostics.push(offset === undefined ? { severity, code, message } : { severity, code, message, offset });
   }
+
+  /** a mark of the diagnostics so far: `since(mark)` tells whether any came after */
+  mark(): number { return this.diagnostics.length + this.omitted; }
+  since(mark: number): boolean { return this.mark() > mark; }
 
   /** the diagnostics, with the count of omitted ones */
   finish(): ReaderDiagnostic[] {
@@ -510,8 +535,28 @@ function half(bits: number): number {
 }
 function bfloat(bits: number, c: Cursor): number { return c.floatOf((bits & 0xffff) << 16 >>> 0); }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** the n elements of raw data through a typed array view (on a little-endian host), by dtype */
+function rawArray(b: ArrayBuffer, n: number, dtype: number, c: Cursor): number[] | null {
+  switch (dtype) {
+    case 1: return Array.from(new Float32Array(b, 0, n));
+    case 2: return Array.from(new Uint8Array(b, 0, n));
+    case 3: return Array.from(new Int8Array(b, 0, n));
+    case 4: return Array.from(new Uint16Array(b, 0, n));
+    case 5: return Array.from(new Int16Array(b, 0, n));
+    case 6: return Array.from(new Int32Array(b, 0, n));
+    case 9: return Array.from(new Uint8Array(b, 0, n), (x) => (x ? 1 : 0));
+    case 10: return Array.from(new Uint16Array(b, 0, n), half);
+    case 11: return Array.from(new Float64Array(b, 0, n));
+    case 12: return Array.from(new Uint32Array(b, 0, n));
+    case 16: return Array.from(new Uint16Array(b, 0, n), (x) => bfloat(x, c));
+    default: return null; // int64 / uint64: element by element
+  }
+}
+
 /** one element of raw little-endian data */
-function rawElement(b: Uint8Array, i: number, dtype: number, dv: DataView): number {
+function rawElement(b: Uint8Array, i: number, dtype: number, dv: DataView, c: Cursor): number {
   switch (dtype) {
     case 1: return dv.getFloat32(i * 4, true);
     case 2: return b[i];
@@ -525,7 +570,7 @@ function rawElement(b: Uint8Array, i: number, dtype: number, dv: DataView): numb
     case 11: return dv.getFloat64(i * 8, true);
     case 12: return dv.getUint32(i * 4, true);
     case 13: return uint64(dv.getUint32(i * 8, true), dv.getUint32(i * 8 + 4, true));
-    case 16: { const x = dv.getUint16(i * 2, true); dv.setUint32(0, x << 16 >>> 0, true); return dv.getFloat32(0, true); }
+    case 16: return bfloat(dv.getUint16(i * 2, true), c);
     default: return NaN;
   }
 }
@@ -564,9 +609,11 @@ function smallValues(r: Reading, t: TensorInfo, s: DataSpans, at: number): numbe
     if (n > SMALL_TENSOR || size === undefined || len !== n * size) return null;
     const copy = new Uint8Array(Math.max(8, len));
     copy.set(c.bytes(s.raw.start, len));
+    const fast = LITTLE_ENDIAN ? rawArray(copy.buffer, n, t.dtype, c) : null;
+    if (fast !== null) return fast;
     const dv = new DataView(copy.buffer);
     const out: number[] = [];
-    for (let i = 0; i < n; i++) out.push(rawElement(copy, i, t.dtype, dv));
+    for (let i = 0; i < n; i++) out.push(rawElement(copy, i, t.dtype, dv, c));
     return out;
   }
   if (s.typed.length === 0 || n > SMALL_TENSOR || !TYPED_DTYPES[s.typedField].includes(t.dtype)) return null;
@@ -741,13 +788,17 @@ function readGraph(r: Reading, end: number, depth: number): OnnxGraph {
     c.pos = f.start;
     return true;
   };
-  const dropped = (what: string, at: number): void => r.diag('error', 'onnx-malformed', `a ${what} that could not be read was dropped`, at);
+  /** an element that could not be read is dropped; its own diagnostic says why (or this one) */
+  const dropped = (what: string, at: number, mark: number): void => {
+    if (!r.since(mark)) r.diag('error', 'onnx-malformed', `a ${what} that could not be read was dropped`, at);
+  };
   const valueInfo = (f: Field, into: ValueInfo[], what: string): void => {
     if (!element(f)) return;
     if (r.valueInfos >= r.limits.valueInfos) { r.limit('valueInfos', 'graph inputs, outputs and value_info', f.start); return; }
     r.valueInfos++;
+    const mark = r.mark();
     const v = readValueInfo(r, f.end);
-    if (v === null) dropped(what, f.start);
+    if (v === null) dropped(what, f.start, mark);
     else into.push(v);
   };
   r.walk(end, (f) => {
@@ -756,16 +807,18 @@ function readGraph(r: Reading, end: number, depth: number): OnnxGraph {
         if (!element(f)) return;
         if (r.nodes >= r.limits.nodes) { r.limit('nodes', 'nodes in all graphs', f.start); return; }
         r.nodes++;
+        const mark = r.mark();
         const n = readNode(r, f.end, depth);
-        if (n === null) dropped('node', f.start);
+        if (n === null) dropped('node', f.start, mark);
         else g.nodes.push({ index: g.nodes.length, ...n });
         return;
       }
       case 2: g.name = r.string(f); return;
       case 5: case 15: {
         if (!element(f) || !countTensor(r, f.start)) return;
+        const mark = r.mark();
         const t = f.num === 5 ? readTensor(r, f.end) : readSparse(r, f.end);
-        if (t === null) dropped('initializer', f.start);
+        if (t === null) dropped('initializer', f.start, mark);
         else g.initializers.set(t.name, t);
         return;
       }
@@ -818,6 +871,7 @@ function readModelProto(r: Reading, m: OnnxModel, size: number): void {
     }
   }, 7);
   if (!graphFound) r.diag('error', 'onnx-not-a-model', 'no graph found: this is not an ONNX model (or it is cut before its graph)');
+  else if (m.opsets.size === 0) r.diag('warning', 'onnx-no-opset', 'the model imports no opset (opset_import is missing): operator versions are unknown');
 }
 
 function emptyModel(fileBytes: number): OnnxModel {
