@@ -4,7 +4,7 @@
 import { isStackOverflow, parse } from '../syntax/parser';
 import type { Expr, GenericOp, Ident, OpCall, ParsedFile, Ref, Stmt } from '../syntax/ast';
 import { byStart, type Range } from '../syntax/lexer';
-import { AnalysisError, Env, evaluate, evalNumber, fmtValue, Trail, type Value } from './values';
+import { AnalysisError, Env, evaluate, evalNumber, fmtValue, grouped, Trail, type Value } from './values';
 import { checkArg, findOp, formatShape, genericCost, GENERIC_SPEC, OP_NAMES, type ArgSpec, type Args, type Cost, type OpSpec } from './ops';
 import { add, add2, elems, mul2 } from './exact';
 
@@ -509,7 +509,7 @@ export class Evaluator {
     const args = this.args(call, spec, scope.env, bnFollows);
     if (this.recs.length >= LIMITS.layers) {
       this.limitHit = true;
-      throw new AnalysisError('limit', `more than ${LIMITS.layers.toLocaleString('en-US')} layers; the rest of the file is not analysed`, call.range);
+      throw new AnalysisError('limit', `more than ${grouped(LIMITS.layers)} layers; the rest of the file is not analysed`, call.range);
     }
     let cost: Cost;
     const inputShapes = ins.map((b) => b.outputs![0]);
@@ -565,7 +565,7 @@ export class Evaluator {
     const outputs = g.shapes.length ? g.shapes.map((e) => this.declaredShape(e, scope)) : [ins.length ? ins[0].outputs![0] : []];
     if (this.recs.length >= LIMITS.layers) {
       this.limitHit = true;
-      throw new AnalysisError('limit', `more than ${LIMITS.layers.toLocaleString('en-US')} layers; the rest of the file is not analysed`, call.range);
+      throw new AnalysisError('limit', `more than ${grouped(LIMITS.layers)} layers; the rest of the file is not analysed`, call.range);
     }
     const key = `generic-op ${g.type}`;
     if (!this.noted.has(key)) {
@@ -733,7 +733,7 @@ export class Evaluator {
   private repeat(s: Extract<Stmt, { kind: 'repeat' }>, scope: Scope) {
     const n = evalNumber(s.count, scope.env);
     if (!Number.isInteger(n) || n < 0) throw new AnalysisError('bad-value', `a repeat count is a non-negative whole number, got ${n}`, s.count.range);
-    if (n > LIMITS.repeat) throw new AnalysisError('limit', `repeat ${n} exceeds the limit of ${LIMITS.repeat.toLocaleString('en-US')}`, s.count.range);
+    if (n > LIMITS.repeat) throw new AnalysisError('limit', `repeat ${n} exceeds the limit of ${grouped(LIMITS.repeat)}`, s.count.range);
     const name = s.name?.text ?? `repeat_${scope.ordinal('repeat')}`;
     const path = scope.prefix + name;
     const start = this.recs.length;
@@ -746,7 +746,7 @@ export class Evaluator {
       for (let i = 0; i < n && !this.limitHit; i++) {
         if (++this.iterations > LIMITS.iterations) {
           this.limitHit = true;
-          throw new AnalysisError('limit', `more than ${LIMITS.iterations.toLocaleString('en-US')} repeat iterations in all; the rest of the file is not analysed`, s.count.range);
+          throw new AnalysisError('limit', `more than ${grouped(LIMITS.iterations)} repeat iterations in all; the rest of the file is not analysed`, s.count.range);
         }
         const env: Env = new Env(scope.env, (n, r, axis): number => this.dimOf(iter, n, r, axis));
         if (s.index) env.setVar(s.index.text, i);

@@ -1,10 +1,10 @@
 // Exact integer arithmetic for costs: every product and sum is checked against 2^53, so a figure is
 // either exact or an error (`too-large`), never a silently rounded float.
-import { AnalysisError } from './values';
+import { AnalysisError, grouped } from './values';
 
 function check(v: number, what: string): number {
   if (!Number.isSafeInteger(v)) {
-    throw new AnalysisError('too-large', `${what} exceeds 2^53 (${Number.MAX_SAFE_INTEGER.toLocaleString('en-US')}), beyond exact integer range; lower the batch size or the dimensions`);
+    throw new AnalysisError('too-large', `${what} exceeds 2^53 (${grouped(Number.MAX_SAFE_INTEGER)}), beyond exact integer range; lower the batch size or the dimensions`);
   }
   return v;
 }

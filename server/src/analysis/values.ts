@@ -64,7 +64,13 @@ export class Env {
 export const fmtValue = (v: Value): string => (Array.isArray(v) ? v.join(' x ') : String(v));
 
 /** Digits grouped by thousands: 924844032 -> "924,844,032". */
-export const grouped = (n: number): string => n.toLocaleString('en-US');
+export function grouped(n: number): string {
+  // not toLocaleString: its first call loads the ICU locale data, 16 ms of a CLI run
+  if (!Number.isFinite(n)) return String(n);
+  const [int, frac] = String(Math.abs(n)).split('.');
+  const digits = int.includes('e') ? int : int.replace(/\B(?=(\d{3})+$)/g, ',');
+  return `${n < 0 ? '-' : ''}${digits}${frac === undefined ? '' : `.${frac}`}`;
+}
 
 /** The MobileNet `_make_divisible`: nearest multiple of d, at least d, never more than 10% below v. */
 export function makeDivisible(v: number, d = 8): number {

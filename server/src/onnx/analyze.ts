@@ -7,6 +7,7 @@ import { CONVENTION_NAME, type Analysis, type Diagnostic, type Dtype, type Layer
 import type { Cost } from '../analysis/ops';
 import type { Range } from '../syntax/lexer';
 import { parse } from '../syntax/parser';
+import type { ParsedFile } from '../syntax/ast';
 import { grouped, human, humanBytes, percentOf } from '../ide/units';
 import { costNodes, totalsByOp, type NodeCost } from './costs';
 import { inferShapes } from './infer';
@@ -152,6 +153,7 @@ export function analyzeOnnx(model: OnnxModel, s: OnnxSettings = {}, file = 'mode
   }
   const batch = s.batch ?? (typeof inf.inputs[0]?.type.shape?.[0] === 'number' ? (inf.inputs[0].type.shape[0] as number) : 1);
   const activations = layers.reduce((p, l) => p + l.activations, 0);
+  let syntax: ParsedFile | undefined;
   return {
     settings: { batch, dtype: s.dtype ?? 'fp32' },
     inputs: inf.inputs.map((x) => ({ name: x.name, shape: shapeOf(x.type), range: useRange(listing.inputLines.get(x.name) ?? 0) })),
@@ -163,7 +165,8 @@ export function analyzeOnnx(model: OnnxModel, s: OnnxSettings = {}, file = 'mode
       params: sum.params, macs: sum.macs, flops: { '2macs': sum.flops2, exact: sum.flopsExact, macs: sum.macs },
       memoryBytes: sum.memoryBytes, weightBytes: sum.weightBytes, trainingParams: sum.trainingParams, activations,
     },
-    syntax: parse(listing.text),
+    // parsed on first use: the editor's navigation needs it, the CLI does not
+    get syntax() { return (syntax ??= parse(listing.text)); },
     evaluations: layers.length,
     onnx: { model, listing, byOp, unbound: inf.unbound, dtypeOverride: s.dtype ?? null },
   };
