@@ -108,11 +108,13 @@ export function tableReport(a: Analysis, o: ReportOptions & { blocks?: boolean; 
   const t = new Table({ head, colAligns: ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'right'], ...TABLE_STYLE });
   const row = (name: string, kind: string, shape: number[], f: Figures) =>
     t.push([name, kind, shape.length ? displayShape(a, shape) : '-', human(f.params), human(f.macs), human(f.flops[o.flops]), humanBytes(f.memoryBytes), pct(f.flops[o.flops], total)]);
+  /** a model's node goes by its ONNX name (the listing's identifier when it has none) */
+  const label = (l: Analysis['layers'][number]) => (l as Partial<OnnxLayer>).onnxName || l.name;
   const kind = (l: Analysis['layers'][number]) => (l.foldedInto ? `${l.op} (folded)` : l.op) + ((l as Partial<OnnxLayer>).perIteration ? ' (per iteration)' : '');
   if (o.byOp) {
     for (const x of totalsByOp(a)) t.push([x.op, String(x.count), '', human(x.params), human(x.macs), human(x.flops[o.flops]), humanBytes(x.memoryBytes), pct(x.flops[o.flops], total)]);
   } else if (o.top !== undefined) {
-    for (const l of topLayers(a, o.top)) row(l.name, kind(l), l.outputShape, l);
+    for (const l of topLayers(a, o.top)) row(label(l), kind(l), l.outputShape, l);
   } else if (o.blocks) {
     // top-level layers and the outermost block uses and repeats, in file order
     const printed = new Set<string>();
@@ -126,7 +128,7 @@ export function tableReport(a: Analysis, o: ReportOptions & { blocks?: boolean; 
       }
     }
   } else {
-    for (const l of a.layers) row(l.name, kind(l), l.outputShape, l);
+    for (const l of a.layers) row(label(l), kind(l), l.outputShape, l);
   }
   const tt = a.totals;
   t.push(['total', `${a.layers.length} layers`, '', human(tt.params), human(tt.macs), human(total), humanBytes(tt.memoryBytes), '']);
