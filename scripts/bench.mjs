@@ -14,6 +14,7 @@
 //
 // The in-process rows time the engine as users run it: bundled by esbuild with the options of
 // scripts/build.mjs (a temporary file), not through a TypeScript loader, whose output differs.
+import { benchOnnx, printOnnx } from './bench-onnx.mjs';
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -225,3 +226,8 @@ row('server: edit -> diagnostics published (incl. the 30 ms debounce)', `median 
 console.log('');
 const missed = [coldMedian >= TARGET_FULL_MS && 'full analysis', rtMedian >= TARGET_EDIT_MS && 'edit round-trip'].filter(Boolean);
 console.log(missed.length ? `targets missed: ${missed.join(', ')} (reported, not failed)` : 'all targets met');
+
+// ONNX: 100 MB and 550 MB models with their weights, analysed against reading and decoding them
+console.log('');
+const onnxResult = await benchOnnx({ log: (m) => process.stderr.write(`${m}\n`) });
+printOnnx(onnxResult);

@@ -507,10 +507,7 @@ export class Evaluator {
     if (spec.inputs === 2 && ins.length < 2)
       throw new AnalysisError('bad-inputs', `${spec.name} takes two or more inputs: name them with \`from a, b\``, call.range);
     const args = this.args(call, spec, scope.env, bnFollows);
-    if (this.recs.length >= LIMITS.layers) {
-      this.limitHit = true;
-      throw new AnalysisError('limit', `more than ${grouped(LIMITS.layers)} layers; the rest of the file is not analysed`, call.range);
-    }
+    this.checkLayerLimit(call.range);
     let cost: Cost;
     const inputShapes = ins.map((b) => b.outputs![0]);
     // early cutoff: a layer whose kind, arguments and input shapes are unchanged reuses its cost
@@ -518,15 +515,7 @@ export class Evaluator {
     for (const k in args.attrs) key += `${k}=${args.attrs[k]};`;
     for (const s of inputShapes) key += `|${s.join('x')}`;
     try {
-      const cached = this.cache.costs.get(key);
-      if (cached) {
-        cost = cached.cost;
-        cached.generation = this.cache.generation;
-      } else {
-        cost = spec.apply(args, inputShapes);
-        this.evaluations++;
-        this.cache.costs.set(key, { cost, generation: this.cache.generation });
-      }
+      cost = this.cachedCost(key, () => spec.apply(args, inputShapes));
     } catch (e) {
       if (e instanceof AnalysisError && !e.range) throw new AnalysisError(e.code, e.message, call.range);
       throw e;
@@ -539,14 +528,39 @@ export class Evaluator {
     const local = name ?? `${spec.name}_${ordinal}`;
     const p = args.get('p');
     const hasBias = args.get('bias') === undefined ? !bnFollows : args.get('bias') === 'true';
+    const pad0 = p === undefined || p === 'valid' || p === 0 || (Array.isArray(p) && p.every((v) => v === 0));
+    return this.addLayer(spec, cost, hasBias, pad0, args.attrs, ins, inputShapes, call, scope, local, name);
+  }
+
+  private checkLayerLimit(range: Range) {
+    if (this.recs.length < LIMITS.layers) return;
+    this.limitHit = true;
+    throw new AnalysisError('limit', `more than ${grouped(LIMITS.layers)} layers; the rest of the file is not analysed`, range);
+  }
+
+  /** The cost under `key` from the document's cache, else computed (and counted in `evaluations`). */
+  private cachedCost(key: string, compute: () => Cost): Cost {
+    const cached = this.cache.costs.get(key);
+    if (cached) {
+      cached.generation = this.cache.generation;
+      return cached.cost;
+    }
+    const cost = compute();
+    this.evaluations++;
+    this.cache.costs.set(key, { cost, generation: this.cache.generation });
+    return cost;
+  }
+
+  /** Records a layer (its figures are set by finish()) and binds its default name when it has no name of its own. */
+  private addLayer(spec: OpSpec, cost: Cost, hasBias: boolean, pad0: boolean, attrs: Record<string, Value>, ins: Binding[], inputShapes: number[][],
+    call: OpCall, scope: Scope, local: string, name: string | null): Binding {
     const rec: LayerRec = {
-      idx: this.recs.length, spec, base: cost, baseHasBias: hasBias, hasBias,
+      idx: this.recs.length, spec, base: cost, baseHasBias: hasBias, hasBias, pad0,
       inputIdx: ins.map((b) => b.layer),
-      pad0: p === undefined || p === 'valid' || p === 0 || (Array.isArray(p) && p.every((v) => v === 0)),
       layer: {
         name: scope.prefix + local, op: spec.name, range: call.range, useRange: this.useRange ?? call.range,
         inputs: ins.map((b) => (b.layer >= 0 ? this.recs[b.layer].layer.name : this.inputName(b))),
-        inputShapes, attrs: args.attrs,
+        inputShapes, attrs,
         outputShape: cost.outputs[0], outputs: cost.outputs, trainingParams: cost.trainingParams, cost,
         foldedInto: null, biasFromBn: false, biasParams: 0, groups: this.groupsNow(),
         // the figures, set by finish(); declared here so every layer object has one shape
@@ -563,10 +577,7 @@ export class Evaluator {
    *  shape (a scalar without inputs). One `generic-op` note per op type and file. */
   private genericLayer(call: OpCall, g: GenericOp, ins: Binding[], scope: Scope, name: string | null): Binding {
     const outputs = g.shapes.length ? g.shapes.map((e) => this.declaredShape(e, scope)) : [ins.length ? ins[0].outputs![0] : []];
-    if (this.recs.length >= LIMITS.layers) {
-      this.limitHit = true;
-      throw new AnalysisError('limit', `more than ${grouped(LIMITS.layers)} layers; the rest of the file is not analysed`, call.range);
-    }
+    this.checkLayerLimit(call.range);
     const key = `generic-op ${g.type}`;
     if (!this.noted.has(key)) {
       this.trail.add(this.noted, key);
@@ -575,34 +586,10 @@ export class Evaluator {
     // a stable cost object per op type and shapes: unchanged lines keep their figures across edits
     let cacheKey = `op|${g.type.length}:${g.type}`;
     for (const o of outputs) cacheKey += `|${o.join('x')}`;
-    let cost: Cost;
-    const cached = this.cache.costs.get(cacheKey);
-    if (cached) {
-      cost = cached.cost;
-      cached.generation = this.cache.generation;
-    } else {
-      cost = genericCost(g.type, outputs);
-      this.evaluations++;
-      this.cache.costs.set(cacheKey, { cost, generation: this.cache.generation });
-    }
+    const cost = this.cachedCost(cacheKey, () => genericCost(g.type, outputs));
     const local = name ?? `${GENERIC_SPEC.name}_${scope.ordinal(GENERIC_SPEC.name)}`;
     if (name) scope.ordinal(GENERIC_SPEC.name); // named layers count too
-    const rec: LayerRec = {
-      idx: this.recs.length, spec: GENERIC_SPEC, base: cost, baseHasBias: false, hasBias: false, pad0: true,
-      inputIdx: ins.map((b) => b.layer),
-      layer: {
-        name: scope.prefix + local, op: GENERIC_SPEC.name, range: call.range, useRange: this.useRange ?? call.range,
-        inputs: ins.map((b) => (b.layer >= 0 ? this.recs[b.layer].layer.name : this.inputName(b))),
-        inputShapes: ins.map((b) => b.outputs![0]), attrs: { type: g.type },
-        outputShape: cost.outputs[0], outputs: cost.outputs, trainingParams: 0, cost,
-        foldedInto: null, biasFromBn: false, biasParams: 0, groups: this.groupsNow(),
-        params: 0, macs: 0, flops: NO_FLOPS, memoryBytes: 0, weightBytes: 0, activations: 0,
-      },
-    };
-    this.addRec(rec);
-    const b: Binding = { outputs: cost.outputs, layer: this.recs.length - 1, range: call.range };
-    if (!name) this.bind(scope, local, b);
-    return b;
+    return this.addLayer(GENERIC_SPEC, cost, false, true, { type: g.type }, ins, ins.map((b) => b.outputs![0]), call, scope, local, name);
   }
 
   /** A declared output shape (`-> 3 x 4`): positive whole numbers. */
