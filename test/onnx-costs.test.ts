@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { costNodes, totalsByOp, type NodeCost } from '../server/src/onnx/costs';
 import { FLOAT, INT64, BOOL, type AttrValue, type InferredNode } from '../server/src/onnx/model';
 import { analyze, type Layer, type Settings } from '../server/src/analysis/analyze';
+import { inferShapes } from '../server/src/onnx/infer';
+import { model, type GraphSpec } from './onnx-graph';
 
 const INT8 = 3, UINT8 = 2, INT32 = 6, FP16 = 10;
 
@@ -373,4 +375,115 @@ test('a weight shared by two nodes is params once (the first reader); both read 
   assert.deepEqual([p.params, q.params, p.weightBytes, q.weightBytes, q.macs], [4096, 0, 16_384, 16_384, 4096]);
   const again = costNodes(nodes);
   assert.equal(again[0].params, 4096, 'each call starts afresh');
+});
+
+// ---- weight-only nodes (exports with constant folding off: `Transpose(weight) -> MatMul`)
+
+/** infers a model and costs it: the costs by output name of each node (its first output) */
+function costsOf(spec: GraphSpec): Map<string, NodeCost & { weightOnly: boolean }> {
+  const inf = inferShapes(model(spec), { dims: {} });
+  assert.deepEqual(inf.diagnostics.filter((d) => d.severity === 'error'), []);
+  const cs = costNodes(inf.nodes);
+  return new Map(inf.nodes.map((n, i) => [n.node.outputs[0], { ...cs[i], weightOnly: n.weightOnly === true }]));
+}
+
+test('Transpose(weight) -> MatMul: the MatMul counts the params and weight bytes, the Transpose costs nothing', () => {
+  const c = costsOf({
+    inputs: [['X', [1, 10, 64]]], initializers: [['W', [32, 64]]],
+    nodes: [['Transpose', ['W'], ['Wt'], { perm: [1, 0] }], ['MatMul', ['X', 'Wt'], ['Y']]],
+  });
+  const t = c.get('Wt')!, m = c.get('Y')!;
+  assert.deepEqual([Object.values(figures(t)), t.counted, t.note, t.weightOnly], [[0, 0, 0, 0, 0, 0, 0, 0], true, 'constant folded at load (weights only)', true]);
+  // the same figures as a MatMul reading a stored [64, 32] weight (the `linear` of the .net engine)
+  const direct = one(nd('MatMul', [a('x', [1, 10, 64]), w('W', [64, 32])], [a('y', [1, 10, 32])]));
+  assert.deepEqual(figures(m), figures(direct));
+  assert.deepEqual([m.params, m.weightBytes, m.readBytes, m.writtenBytes], [2048, 8192, 2560, 1280]);
+});
+
+test('a Constant-fed Mul(weight, weight) chain is folded; the reader counts the weight once, not the scale', () => {
+  const c = costsOf({
+    inputs: [['X', [1, 8]]], initializers: [['W', [4, 8]]],
+    nodes: [
+      ['Constant', [], ['g'], { value: { name: 'g', dims: [], dtype: FLOAT, values: [2], external: false } }],
+      ['Constant', [], ['shape'], { value: { name: 'shape', dims: [2], dtype: INT64, values: [8, 4], external: false } }],
+      ['Mul', ['W', 'g'], ['Wg']],
+      ['Mul', ['Wg', 'g'], ['Wgg']],
+      ['Reshape', ['Wgg', 'shape'], ['Wr']],
+      ['Gemm', ['X', 'Wr'], ['Y']],
+    ],
+  });
+  for (const k of ['Wg', 'Wgg', 'Wr']) {
+    const x = c.get(k)!;
+    assert.deepEqual([k, x.weightOnly, x.params, x.flops2, x.readBytes + x.writtenBytes + x.weightBytes], [k, true, 0, 0, 0]);
+  }
+  // 32 elements of W: neither the float scale g nor the int64 shape constant adds params
+  const g = c.get('Y')!;
+  assert.deepEqual([g.params, g.weightBytes, g.macs, g.note], [32, 128, 32, undefined]);
+});
+
+test('an Add of an activation and a weight still counts the weight; of two weights it is folded', () => {
+  const c = costsOf({
+    inputs: [['X', [1, 10, 16]]], initializers: [['b', [16]], ['b2', [16]]],
+    nodes: [['Add', ['X', 'b'], ['Y']], ['Add', ['b', 'b2'], ['bb']], ['Add', ['Y', 'bb'], ['Z']]],
+  });
+  const y = c.get('Y')!;
+  assert.deepEqual(figures(y), { params: 16, trainingParams: 16, macs: 0, flops2: 160, flopsExact: 160, readBytes: 640, writtenBytes: 640, weightBytes: 64 });
+  assert.equal(y.weightOnly, false);
+  // b + b2 is computed at load; Z reads it as a weight: b2's 16 elements (b was counted by Y)
+  assert.deepEqual([c.get('bb')!.weightOnly, c.get('bb')!.params, c.get('Z')!.params, c.get('Z')!.weightBytes], [true, 0, 16, 64]);
+});
+
+test('a weight-only node whose output is a graph output: read by a node, the reader counts it; read by none, it counts itself', () => {
+  const c = costsOf({
+    inputs: [['X', [1, 8]]], initializers: [['W', [4, 8]], ['E', [5, 6]]],
+    outputs: [['Y', [1, 4]], ['Wt', [8, 4]], ['Et', [6, 5]]],
+    nodes: [['Transpose', ['W'], ['Wt'], { perm: [1, 0] }], ['MatMul', ['X', 'Wt'], ['Y']], ['Transpose', ['E'], ['Et'], { perm: [1, 0] }]],
+  });
+  assert.deepEqual([c.get('Wt')!.params, c.get('Wt')!.weightBytes, c.get('Y')!.params, c.get('Y')!.weightBytes], [0, 0, 32, 128]);
+  const et = c.get('Et')!;
+  assert.deepEqual(figures(et), { params: 30, trainingParams: 30, macs: 0, flops2: 0, flopsExact: 0, readBytes: 0, writtenBytes: 0, weightBytes: 120 });
+  assert.equal(et.note, 'constant folded at load (weights only); a weight the graph outputs');
+});
+
+test('a weight read directly and through a weight-only node counts once; an expanded weight counts its source', () => {
+  // tied embeddings: Gather(E) and MatMul(h, Transpose(E)); two Identity aliases of one weight
+  const tied = costsOf({
+    inputs: [['ids', [1, 3], INT64]], initializers: [['E', [10, 4]], ['V', [4, 4]]],
+    nodes: [
+      ['Gather', ['E', 'ids'], ['h']], ['Transpose', ['E'], ['Et'], { perm: [1, 0] }], ['MatMul', ['h', 'Et'], ['logits']],
+      ['Identity', ['V'], ['V1']], ['Identity', ['V'], ['V2']], ['MatMul', ['h', 'V1'], ['p']], ['MatMul', ['h', 'V2'], ['q']],
+    ],
+  });
+  assert.deepEqual(['h', 'logits', 'p', 'q'].map((k) => tied.get(k)!.params), [40, 0, 16, 0]);
+  assert.deepEqual(['logits', 'p', 'q'].map((k) => tied.get(k)!.weightBytes), [160, 64, 64], 'each reader still reads the bytes');
+  // a class token expanded to batch 4 at load: 8 params, 4 x 8 elements read by the Concat's copy
+  const cls = costsOf({
+    inputs: [['X', [4, 3, 8]]], initializers: [['cls', [1, 1, 8]], ['shape', [3], [4, 1, 8], INT64]],
+    nodes: [['Expand', ['cls', 'shape'], ['c']], ['Concat', ['c', 'X'], ['Y'], { axis: 1 }]],
+  });
+  assert.deepEqual([cls.get('c')!.weightOnly, cls.get('c')!.params, cls.get('Y')!.params], [true, 0, 8]);
+  // the two Slices of a packed q/k/v weight: each reader counts its own part
+  const packed = costsOf({
+    inputs: [['X', [1, 4]]],
+    initializers: [['Wqkv', [12, 4]], ['s0', [1], [0], INT64], ['s1', [1], [4], INT64], ['s2', [1], [12], INT64], ['ax', [1], [0], INT64]],
+    nodes: [
+      ['Slice', ['Wqkv', 's0', 's1', 'ax'], ['Wq']], ['Slice', ['Wqkv', 's1', 's2', 'ax'], ['Wkv']],
+      ['Gemm', ['X', 'Wq'], ['q'], { transB: 1 }], ['Gemm', ['X', 'Wkv'], ['kv'], { transB: 1 }],
+    ],
+  });
+  assert.deepEqual([packed.get('q')!.params, packed.get('kv')!.params], [16, 32]);
+});
+
+test('a DequantizeLinear of stored int8 weights is not folded: runtimes fuse it and read the int8 bytes', () => {
+  const c = costsOf({
+    inputs: [['X', [1, 3, 8, 8]]], initializers: [['Wq', [4, 3, 1, 1], null, INT8], ['s', [], [0.1]], ['z', [], [0], INT8]],
+    nodes: [['DequantizeLinear', ['Wq', 's', 'z'], ['W']], ['Conv', ['X', 'W'], ['Y']]],
+  });
+  assert.deepEqual([c.get('W')!.weightOnly, c.get('W')!.params, c.get('Y')!.params], [false, 12, 0]);
+  // an int8 weight moved at load keeps counting as params of its integer reader; the int64 perm of a shape does not
+  const t = costsOf({
+    inputs: [['X', [1, 8], UINT8]], initializers: [['Wq', [4, 8], null, INT8], ['shape', [2], [8, 4], INT64]],
+    nodes: [['Transpose', ['Wq'], ['Wt'], { perm: [1, 0] }], ['Reshape', ['Wt', 'shape'], ['Wr']], ['MatMulInteger', ['X', 'Wr'], ['Y']]],
+  });
+  assert.deepEqual([t.get('Wr')!.weightOnly, t.get('Y')!.params, t.get('Y')!.weightBytes], [true, 32, 32]);
 });

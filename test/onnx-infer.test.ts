@@ -788,3 +788,67 @@ test('subgraphs nested too deep are not walked', () => {
   assert.equal(r.nodes[16].graphPath.split('/').length, 32);
   assert.deepEqual(typeOf(r, 'out'), { dtype: FLOAT, shape: null });
 });
+
+// ---- weight-only nodes (exports with constant folding off)
+
+test('a node reading only weights is weight-only: its outputs are weights of their readers, typed as inferred', () => {
+  const r = ok(infer({
+    inputs: [['X', [2, 8]]],
+    initializers: [['W', [4, 8]], ['b', [4]]],
+    outputs: [['Y', [2, 4]], ['Wt', [8, 4]]],
+    nodes: [
+      ['Transpose', ['W'], ['Wt'], { perm: [1, 0] }],
+      ['Constant', [], ['half'], { value: { name: '', dims: [], dtype: FLOAT, values: [0.5], external: false } }],
+      ['Mul', ['Wt', 'half'], ['Ws']],
+      ['MatMul', ['X', 'Ws'], ['M']],
+      ['Add', ['M', 'b'], ['Y']],
+    ],
+  }));
+  const node = (op: string) => r.nodes.find((n) => n.node.opType === op)!;
+  assert.deepEqual(r.nodes.map((n) => [n.node.opType, n.weightOnly === true]),
+    [['Transpose', true], ['Constant', false], ['Mul', true], ['MatMul', false], ['Add', false]]);
+  // Transpose(W)'s output is a weight of the Mul; the Mul's a weight of the MatMul, both from W and the Constant
+  assert.deepEqual(node('Mul').weights.map((w) => w && { name: w.name, dims: w.dims, dtype: w.dtype, values: w.values, external: w.external }),
+    [{ name: 'Wt', dims: [8, 4], dtype: FLOAT, values: null, external: false }, { name: '', dims: [], dtype: FLOAT, values: [0.5], external: false }]);
+  const ws = node('MatMul').weights[1];
+  assert.deepEqual([ws?.name, ws?.dims, ws?.derivedFrom?.map((t) => t.name)], ['Ws', [8, 4], ['W', 'half']]);
+  assert.equal(node('MatMul').weights[0], null);
+  // the activation + weight Add is not weight-only; its bias is the initializer itself
+  assert.deepEqual(node('Add').weights.map((w) => w?.name ?? null), [null, 'b']);
+  assert.equal(node('Add').weights[1]?.derivedFrom, undefined);
+});
+
+test('weight-only: a value_ints Constant is a load-time constant, not a weight; Shape(x) chains and quantize pairs are not weight-only', () => {
+  const r = ok(infer({
+    inputs: [['X', [2, 8]]],
+    initializers: [['W', [2, 2, 8]], ['s', [], [0.1]], ['z', [], [0], UINT8], ['Wq', [4, 8], null, UINT8]],
+    nodes: [
+      ['Constant', [], ['shape'], { value_ints: [4, 8] }],
+      ['Reshape', ['W', 'shape'], ['W2']],
+      ['Shape', ['X'], ['xs']],
+      ['DequantizeLinear', ['Wq', 's', 'z'], ['Wd']],
+      ['Add', ['W2', 'Wd'], ['S']],
+    ],
+  }));
+  assert.deepEqual(r.nodes.map((n) => [n.node.opType, n.weightOnly === true]),
+    [['Constant', false], ['Reshape', true], ['Shape', false], ['DequantizeLinear', false], ['Add', false]]);
+  const add = r.nodes[4];
+  assert.deepEqual(add.weights.map((w) => w?.name ?? null), ['W2', null]);
+  assert.deepEqual(add.weights[0]?.derivedFrom?.map((t) => t.name), ['W'], 'the value_ints Constant is no stored tensor');
+});
+
+test('weight-only nodes inside a subgraph read outer weights; an unknown shape leaves dims empty', () => {
+  const body = graph({
+    name: 'body', inputs: [['i', [], INT64], ['c', [], BOOL], ['h', [1, 4]]], outputs: [['c2', [], BOOL], ['h2', [1, 4]]],
+    nodes: [['Identity', ['c'], ['c2']], ['Transpose', ['W'], ['Wt'], { perm: [1, 0] }], ['MatMul', ['h', 'Wt'], ['h2']]],
+  });
+  const r = ok(infer({
+    inputs: [['X', [1, 4]]], initializers: [['W', [4, 4]], ['n', [], [3], INT64], ['t', [], [1], BOOL]],
+    nodes: [['Loop', ['n', 't', 'X'], ['Y'], { body }], ['Unique', ['W'], ['U']], ['Relu', ['U'], ['V']]],
+  }));
+  const mm = r.nodes.find((n) => n.node.opType === 'MatMul')!;
+  assert.deepEqual([mm.perIteration, mm.weights[1]?.name, mm.weights[1]?.derivedFrom?.map((t) => t.name)], [true, 'Wt', ['W']]);
+  assert.equal(r.nodes.find((n) => n.node.opType === 'Loop')?.weightOnly, undefined, 'control flow is never folded');
+  const relu = r.nodes.find((n) => n.node.opType === 'Relu')!;
+  assert.deepEqual([relu.weights[0]?.name, relu.weights[0]?.dims], ['U', []]);
+});

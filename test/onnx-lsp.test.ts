@@ -363,11 +363,20 @@ test('work-done progress: a client with window.workDoneProgress gets window/work
   await s.until(() => s.progress.filter((p) => p.value.kind === 'end').length === 2, 'a second analysis');
   assert.equal(s.serverRequests.filter((r) => r.method === 'window/workDoneProgress/create').length, 2);
 
+  // requests that arrive together (the listing, the document's hints, the status bar's summary) share one analysis
+  const busy = await session(t, { workDoneProgress: true });
+  await busy.initialize();
+  const model = pathToFileURL(RESNET).href;
+  const [l1, l2] = await Promise.all([busy.listing(model), busy.listing(model), busy.request('netcost/summary', { uri: listingUriOf(RESNET) })]);
+  assert.equal(l1?.text, l2?.text);
+  assert.equal(busy.serverRequests.filter((r) => r.method === 'window/workDoneProgress/create').length, 1, busy.events.join('\n'));
+  assert.deepEqual(busy.progress.map((p) => p.value.kind), ['begin', 'end']);
+
   const quiet = await session(t);
   await quiet.initialize();
-  const l2 = await quiet.listing(pathToFileURL(RESNET).href);
-  assert.ok(l2);
-  await quiet.open(l2.uri, l2.text);
+  const l3 = await quiet.listing(pathToFileURL(RESNET).href);
+  assert.ok(l3);
+  await quiet.open(l3.uri, l3.text);
   assert.deepEqual(quiet.serverRequests, []);
   assert.deepEqual(quiet.progress, []);
 });

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import {
   commands, EventEmitter, ProgressLocation, StatusBarAlignment, Uri, ViewColumn, window, workspace,
-  type CustomReadonlyEditorProvider, type ExtensionContext, type TextDocumentContentProvider,
+  type CustomReadonlyEditorProvider, type ExtensionContext, type FileSystemWatcher, type TextDocumentContentProvider,
 } from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import {
@@ -105,6 +105,18 @@ export async function activate(context: ExtensionContext): Promise<void> {
     await workspace.fs.writeFile(target, Buffer.from(text, 'utf8'));
     await window.showTextDocument(await workspace.openTextDocument(target));
   }
+  /** An open listing is fetched again when its model is rewritten on disk (a new export): its lines must stay those of the analysis. */
+  function listingsFollow(watcher: FileSystemWatcher): FileSystemWatcher {
+    const changed = (model: Uri) => {
+      for (const d of workspace.textDocuments) {
+        const m = d.uri.scheme === ONNX_SCHEME ? modelUriOf(d.uri.toString()) : null;
+        if (m && Uri.parse(m).fsPath === model.fsPath) listingChanged.fire(d.uri);
+      }
+    };
+    watcher.onDidChange(changed);
+    watcher.onDidCreate(changed);
+    return watcher;
+  }
   const onnxEditor: CustomReadonlyEditorProvider = {
     openCustomDocument: (uri) => ({ uri, dispose: () => undefined }),
     async resolveCustomEditor(doc, panel) {
@@ -144,6 +156,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
     commands.registerCommand(OPEN_ONNX, (arg) => openOnnx(arg)),
     commands.registerCommand(CONVERT_ONNX, convertOnnx),
     window.registerCustomEditorProvider(ONNX_EDITOR, onnxEditor),
+    listingsFollow(workspace.createFileSystemWatcher('**/*.onnx', false, false, true)),
     window.onDidChangeActiveTextEditor(() => void refresh()),
     workspace.onDidChangeTextDocument((e) => { if (e.document === window.activeTextEditor?.document) refreshLater(); }),
     workspace.onDidChangeConfiguration((e) => {

@@ -53,8 +53,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   let canRefreshHints = false;
   let canSnippet = false;
   let canProgress = false;
-  /** ONNX analyses by model path: the listing request and the listing document share one */
-  const models = new Map<string, { settings: EditorSettings; mtimeMs: number; value: DocumentAnalysis }>();
+  /** ONNX analyses by model path: the listing request and the listing document share one (also while it is under way) */
+  const models = new Map<string, { settings: EditorSettings; mtimeMs: number; value: Promise<DocumentAnalysis> }>();
   const delay = options.diagnosticsDelay ?? 30;
 
   /** Runs a handler; an exception is logged with its context and answered with `fallback`. */
@@ -91,15 +91,19 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const known = models.get(path);
     if (known && known.settings === settings && known.mtimeMs === mtimeMs) return known.value;
     const name = decodeURIComponent(fileUri.slice(fileUri.lastIndexOf('/') + 1));
-    const progress = canProgress ? await connection.window.createWorkDoneProgress().catch(() => null) : null;
-    progress?.begin('NetCost', undefined, `analysing ${name}`);
-    try {
-      const value = analyzeOnnxDocument(path, name, settings);
-      models.set(path, { settings, mtimeMs, value });
-      return value;
-    } finally {
-      progress?.done();
-    }
+    // cached before the first await: requests that arrive while the client creates the progress wait for this analysis
+    const value = (async () => {
+      const progress = canProgress ? await connection.window.createWorkDoneProgress().catch(() => null) : null;
+      progress?.begin('NetCost', undefined, `analysing ${name}`);
+      try {
+        return analyzeOnnxDocument(path, name, settings);
+      } finally {
+        progress?.done();
+      }
+    })();
+    models.set(path, { settings, mtimeMs, value });
+    value.catch(() => { if (models.get(path)?.value === value) models.delete(path); }); // a failure is not kept
+    return value;
   }
 
   /** The analysis of the document as it is now (never an older version), computed at most once. */

@@ -1,8 +1,10 @@
 // Per-node costs of an inferred ONNX graph: params, MACs, FLOPs (2*MACs and exact), and memory access
-// bytes by each tensor's own dtype; batch-norm folding (docs/costs.md rules 1 and 2); totals per op type.
+// bytes by each tensor's own dtype; batch-norm folding (docs/costs.md rules 1 and 2); weight-only nodes
+// folded at load (their readers count the weights); totals per op type.
 // The figures equal the `.net` engine's (server/src/analysis/ops.ts) for the same layer; the ONNX shapes
 // carry the batch dim, so it is already in MACs, FLOPs and feature-map bytes. Pure: never throws.
-import { DTYPES, FLOAT, dtypeBytes, type AttrValue, type InferredNode } from './model';
+import { DTYPES, FLOAT, dtypeBytes, type AttrValue, type InferredNode, type TensorInfo } from './model';
+import { weightSources } from './infer';
 import { add, elems, mul } from '../analysis/exact';
 import { AnalysisError, grouped } from '../analysis/values';
 
@@ -58,10 +60,21 @@ function attrInts(a: Attrs, name: string): number[] | null {
 
 const FLOATS = new Set([1, 10, 11, 16]); // float32, float16, float64, bfloat16: the ones --dtype overrides
 
+/** What earlier nodes took as params: the weight tensors they counted (a tensor counts once, at its first
+ *  reader), and how many elements of each stored tensor are left to count. A weight computed at load
+ *  (`Transpose(W)`) draws on the stored tensors it comes from, so that W read directly and through a
+ *  Transpose, or through two Identity aliases, counts once; an expanded weight counts its source's size. */
+interface Ledger { claimed: Set<string>; left: Map<string, number> }
+const newLedger = (): Ledger => ({ claimed: new Set(), left: new Map() });
+
 class View {
-  /** weights this node counts as params; committed to `claimed` when the node is costed */
+  /** weights this node counts as params; committed to the ledger when the node is costed */
   readonly claims = new Set<string>();
-  constructor(readonly n: InferredNode, private readonly over: number | undefined, private readonly claimed: ReadonlySet<string>) {}
+  /** elements this node takes from each stored tensor; committed with `claims` */
+  readonly draws = new Map<string, number>();
+  /** elements of each stored tensor drawn on */
+  private readonly sizes = new Map<string, number>();
+  constructor(readonly n: InferredNode, private readonly over: number | undefined, private readonly ledger: Ledger) {}
   get attrs(): Attrs { return this.n.node.attrs; }
   name(i: number): string { return this.n.node.inputs[i] ?? ''; }
   has(i: number): boolean { return this.name(i) !== ''; }
@@ -73,7 +86,7 @@ class View {
     const s = this.n.inputs[i]?.shape;
     if (s && s.every((d) => d !== null)) return checkDims(s as number[], this.name(i));
     const w = this.n.weights[i];
-    if (w) return checkDims(w.dims, this.name(i));
+    if (w && !w.derivedFrom) return checkDims(w.dims, this.name(i));
     throw new Unknown(`input \`${this.name(i)}\``);
   }
   out(i: number): number[] {
@@ -91,14 +104,40 @@ class View {
   }
   inBytes(i: number): number { return this.bytes(this.inDtype(i), elems(this.in(i))); }
   outBytes(i: number): number { return this.bytes(this.outDtype(i), elems(this.out(i))); }
-  /** params from input i: its elements when it is a weight no earlier node counted (a shared weight counts once), else 0 */
+  /** params from input i: its elements when it is a weight no earlier node counted (a shared weight counts
+   *  once), at most what is left of the stored tensors it comes from; else 0 */
   weightElems(i: number): number {
     if (!this.isWeight(i)) return 0;
-    const key = this.n.weights[i]!.name || this.name(i);
-    if (this.claimed.has(key) || this.claims.has(key)) return 0;
-    const e = elems(this.in(i));
+    const w = this.n.weights[i]!;
+    const key = w.name || this.name(i);
+    if (this.ledger.claimed.has(key) || this.claims.has(key)) return 0;
+    const e = this.draw(weightSources(w, this.name(i)), elems(this.in(i)), this.inDtype(i));
     this.claims.add(key);
     return e;
+  }
+  /** takes up to `want` elements of a tensor of `dtype` from the `sources` of its kind (float or not: an int64
+   *  shape constant is never a float weight's params, an int8 weight moved by a Transpose is an int8 one's),
+   *  the largest first; staged in `draws` */
+  draw(sources: TensorInfo[], want: number, dtype: number): number {
+    const float = !!DTYPES[dtype]?.float;
+    const kind = sources.filter((t) => !!DTYPES[t.dtype]?.float === float);
+    for (const t of kind) if (!this.sizes.has(t.name)) this.sizes.set(t.name, elems(checkDims(t.dims, t.name)));
+    const left = (t: TensorInfo): number => (this.ledger.left.get(t.name) ?? this.sizes.get(t.name) ?? 0) - (this.draws.get(t.name) ?? 0);
+    const order = kind.sort((x, y) => left(y) - left(x));
+    let got = 0;
+    for (const t of order) {
+      if (got >= want) break;
+      const take = Math.min(left(t), want - got);
+      if (take <= 0) continue;
+      this.draws.set(t.name, (this.draws.get(t.name) ?? 0) + take);
+      got += take;
+    }
+    return got;
+  }
+  /** the node is costed: its claims and draws become the ledger's */
+  commit(): void {
+    for (const k of this.claims) this.ledger.claimed.add(k);
+    for (const [k, d] of this.draws) this.ledger.left.set(k, (this.ledger.left.get(k) ?? this.sizes.get(k) ?? 0) - d);
   }
 }
 
@@ -564,15 +603,42 @@ function isShapeComputation(n: InferredNode): boolean {
 
 const isDefaultDomain = (d: string) => d === '' || d === 'ai.onnx';
 
-function costOne(n: InferredNode, over: number | undefined, claimed: Set<string>): { cost: NodeCost; fold?: FoldInfo } {
+/** A weight-only node (`Transpose(W)` with constant folding off): folded once at load, so no work and no
+ *  traffic; its readers count the weights. An output no node reads (a graph output, or a subgraph's) is a
+ *  weight the graph hands out: its params (float, more than one element, as for views) count here. */
+function weightOnlyCost(n: InferredNode, over: number | undefined, ledger: Ledger, unread: Set<string>): NodeCost {
+  const note = 'constant folded at load (weights only)';
+  const v = new View(n, over, ledger);
+  const sources = new Map<string, TensorInfo>();
+  n.node.inputs.forEach((name, i) => {
+    const w = n.weights[i];
+    if (name && w) for (const t of weightSources(w, name)) sources.set(t.name, t);
+  });
+  let params = 0, weightBytes = 0;
+  n.node.outputs.forEach((name, k) => {
+    const t = n.outputs[k];
+    if (!name || !unread.has(name) || ledger.claimed.has(name) || !t || !DTYPES[t.dtype]?.float) return;
+    const e = elems(v.out(k));
+    if (e <= 1) return;
+    params = add(params, v.draw([...sources.values()], e, t.dtype));
+    weightBytes = add(weightBytes, v.outBytes(k));
+    v.claims.add(name);
+  });
+  v.commit();
+  const out = params > 0 ? `${note}; a weight the graph outputs` : note;
+  return { ...zeroCost(true, out), params, trainingParams: params, weightBytes };
+}
+
+function costOne(n: InferredNode, over: number | undefined, ledger: Ledger, unread: Set<string>): { cost: NodeCost; fold?: FoldInfo } {
   const op = n.node.opType;
   try {
     if (!isDefaultDomain(n.node.domain)) return { cost: zeroCost(false, `unknown op ${n.node.domain}.${op}: not counted`, 'unknown-op') };
     const rule = RULES[op];
+    if (rule && isShapeComputation(n)) return { cost: zeroCost(true, 'shape computation') };
+    if (n.weightOnly) return { cost: weightOnlyCost(n, over, ledger, unread) };
     if (!rule) return { cost: zeroCost(false, `unknown op ${op}: not counted`, 'unknown-op') };
-    if (isShapeComputation(n)) return { cost: zeroCost(true, 'shape computation') };
     const config = new Set(rule.config ?? []);
-    const v = new View(n, over, claimed);
+    const v = new View(n, over, ledger);
     const w = rule.cost(v, config);
     const mem = w.memory ?? defaultMemory(v, config);
     const cost: NodeCost = {
@@ -580,7 +646,7 @@ function costOne(n: InferredNode, over: number | undefined, claimed: Set<string>
       ...mem, formula: w.formula, counted: true, ...(w.note ? { note: w.note } : {}),
     };
     add(cost.readBytes, cost.writtenBytes, cost.weightBytes); // memory access must stay exact too
-    for (const k of v.claims) claimed.add(k);
+    v.commit();
     return { cost, fold: w.fold };
   } catch (e) {
     if (e instanceof Unknown) return { cost: zeroCost(false, `shape unknown: not counted (${e.message})`, 'shape-unknown') };
@@ -604,7 +670,7 @@ function foldBatchNorms(nodes: InferredNode[], costs: NodeCost[], folds: (FoldIn
   });
   const hasBias = folds.map((f) => f?.hasBias ?? false);
   nodes.forEach((n, i) => {
-    if (n.node.opType !== 'BatchNormalization' || !isDefaultDomain(n.node.domain) || !costs[i].counted || costs[i].note === 'shape computation') return;
+    if (n.node.opType !== 'BatchNormalization' || !isDefaultDomain(n.node.domain) || !costs[i].counted || costs[i].note === 'shape computation' || n.weightOnly) return;
     const x = n.node.inputs[0] ?? '';
     const c = n.inputs[0]?.shape?.[1];
     const p = producer.get(x);
@@ -643,9 +709,12 @@ export function costNodes(nodes: InferredNode[], options: { dtypeOverride?: numb
   const over = options.dtypeOverride;
   const costs: NodeCost[] = [];
   const folds: (FoldInfo | undefined)[] = [];
-  const claimed = new Set<string>();
+  const ledger = newLedger();
+  const unread = new Set<string>();
+  for (const n of nodes) if (n.weightOnly) for (const o of n.node.outputs) if (o) unread.add(o);
+  if (unread.size > 0) for (const n of nodes) for (const x of n.node.inputs) unread.delete(x);
   for (const n of nodes) {
-    const { cost, fold } = costOne(n, over, claimed);
+    const { cost, fold } = costOne(n, over, ledger, unread);
     costs.push(cost);
     folds.push(fold);
   }

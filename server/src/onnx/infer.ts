@@ -1,7 +1,9 @@
 // ONNX shape inference: binds the symbolic dims of the graph inputs, orders the nodes topologically (a
 // cycle or a missing tensor is reported, never trusted), runs each node's shape function (shapes.ts) with
 // constant folding of small tensors, walks If/Loop/Scan subgraphs, and cross-checks the value_info shapes
-// stored in the file. `inferShapes` never throws: every problem is an InferDiagnostic.
+// stored in the file. A node reading only weights (`Transpose(W)` in an export without constant folding) is
+// weight-only: its outputs become weights of their readers, with the stored tensors they come from.
+// `inferShapes` never throws: every problem is an InferDiagnostic.
 import type {
   DimBindings, Dim, InferDiagnostic, Inference, InferredNode, OnnxGraph, OnnxModel, OnnxNode, TensorInfo, TensorType, ValueInfo,
 } from './model';
@@ -18,6 +20,8 @@ const MAX_ELEMENTS = 2 ** 53;
 interface Scope {
   types: Map<string, TensorType | null>;
   weights: Map<string, TensorInfo>;
+  /** outputs of Constant nodes in any form (`value_ints` too): load-time constants, though only a `value` tensor is a weight */
+  consts: Set<string>;
   /** every name this graph defines: inputs, initializers, node outputs */
   defined: Set<string>;
   parent: Scope | null;
@@ -35,13 +39,17 @@ interface State {
 }
 interface Declared { dtype: number; shape: Shape | null }
 
-const newScope = (parent: Scope | null): Scope => ({ types: new Map(), weights: new Map(), defined: new Set(), parent });
+const newScope = (parent: Scope | null): Scope => ({ types: new Map(), weights: new Map(), consts: new Set(), defined: new Set(), parent });
 function lookup<T>(scope: Scope, pick: (s: Scope) => Map<string, T>, name: string): T | undefined {
   for (let s: Scope | null = scope; s; s = s.parent) {
     const m = pick(s);
     if (m.has(name)) return m.get(name);
   }
   return undefined;
+}
+function isConst(scope: Scope, name: string): boolean {
+  for (let s: Scope | null = scope; s; s = s.parent) if (s.weights.has(name) || s.consts.has(name)) return true;
+  return false;
 }
 function isDefined(scope: Scope, name: string): boolean {
   for (let s: Scope | null = scope; s; s = s.parent) if (s.defined.has(name)) return true;
@@ -236,6 +244,51 @@ function checkOut(t: Out): void {
   if (n > MAX_ELEMENTS) throw new ShapeError(`${fmtShape(t.shape)} has more than 2^53 elements`);
 }
 
+// ---- weight-only nodes
+
+/** Ops never folded at load even when every input is a weight: control flow, random generators, and the
+ *  quantize/dequantize pairs that runtimes keep so as to fuse them (ONNX Runtime's QDQ rewrite reads int8 weights). */
+const NOT_FOLDED = new Set([
+  'If', 'Loop', 'Scan', 'RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'Multinomial', 'Bernoulli',
+  'QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear',
+]);
+
+/** A default-domain node with at least one input, every one of them a load-time constant (a weight, a
+ *  Constant's output, or a weight-only node's output): a weight computation runtimes fold once at load. */
+function isWeightOnly(node: OnnxNode, scope: Scope): boolean {
+  if (!(node.domain === '' || node.domain === 'ai.onnx') || NOT_FOLDED.has(node.opType)) return false;
+  let any = false;
+  for (const name of node.inputs) {
+    if (!name) continue;
+    if (!isConst(scope, name)) return false;
+    any = true;
+  }
+  return any;
+}
+
+/** The stored tensors a weight input derives from: itself when stored, its sources when computed at load. */
+export function weightSources(w: TensorInfo, inputName: string): TensorInfo[] {
+  if (w.derivedFrom) return w.derivedFrom;
+  return [w.name ? w : { ...w, name: inputName }];
+}
+
+/** The weights a weight-only node's outputs become: named after the tensor, typed as inferred. */
+function foldedWeights(node: OnnxNode, weights: (TensorInfo | null)[], outs: Out[]): (TensorInfo | null)[] {
+  const sources = new Map<string, TensorInfo>();
+  node.inputs.forEach((name, i) => {
+    const w = weights[i];
+    if (name && w) for (const src of weightSources(w, name)) if (!sources.has(src.name)) sources.set(src.name, src);
+  });
+  const derivedFrom = [...sources.values()];
+  return node.outputs.map((name, k) => {
+    if (!name) return null;
+    const t = outs[k];
+    const shape = t?.shape;
+    const dims = shape && shape.every((d) => d !== null) ? (shape as number[]).slice() : [];
+    return { name, dtype: t?.dtype ?? 0, dims, values: t?.value ?? null, external: false, derivedFrom };
+  });
+}
+
 // ---- nodes
 
 const initType = (t: TensorInfo): TensorType => tt(t.dtype, t.dims.slice(), t.values ?? undefined);
@@ -390,6 +443,12 @@ function runGraph(g: OnnxGraph, w: Walk): void {
     if (node.opType === 'Constant' && node.outputs[0]) {
       const v = attrTensor(node, 'value');
       if (v) scope.weights.set(node.outputs[0], v);
+      scope.consts.add(node.outputs[0]);
+    } else if (!cyclic.has(i) && isWeightOnly(node, scope)) {
+      entry.weightOnly = true;
+      foldedWeights(node, weights, outs).forEach((t) => {
+        if (t) scope.weights.set(t.name, t);
+      });
     }
   }
 }

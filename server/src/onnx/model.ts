@@ -54,6 +54,10 @@ export interface TensorInfo {
   values: number[] | null;
   /** the data lives in a side file (external data); the side file is never opened */
   external: boolean;
+  /** set on a weight computed at load time by weight-only nodes (`Transpose(W)`): the tensors stored in the
+   *  file it is computed from (initializers and Constant values, each with a non-empty name). Its `dims`
+   *  are the inferred shape, or [] when that is not fully known. */
+  derivedFrom?: TensorInfo[];
 }
 /** tensors with at most this many elements have their values read (shape constants, axes, scales) */
 export const SMALL_TENSOR = 1024;
@@ -134,6 +138,9 @@ export interface InferredNode {
   weights: (TensorInfo | null)[];
   /** inside a Loop or Scan body: its figures are per iteration */
   perIteration: boolean;
+  /** every input is a weight (an initializer, a Constant's output, or another weight-only node's output):
+   *  runtimes fold the node once at load time, and its outputs are weights of their readers */
+  weightOnly?: boolean;
 }
 
 export interface InferDiagnostic {

@@ -46,7 +46,7 @@ module.exports = [
   ['semantic tokens: the documented legend; names coloured by what they name', async () => {
     const doc = await open('fixtures/editor.net');
     const legend = await waitFor('a legend', () => vscode.commands.executeCommand('vscode.provideDocumentSemanticTokensLegend', doc.uri));
-    assert.deepStrictEqual(legend.tokenTypes, ['class', 'function', 'parameter', 'variable']);
+    assert.deepStrictEqual(legend.tokenTypes, ['class', 'function', 'parameter', 'variable', 'string']);
     assert.deepStrictEqual(legend.tokenModifiers, ['declaration', 'readonly', 'defaultLibrary']);
     const tokens = decode(await waitFor('semantic tokens', () => vscode.commands.executeCommand('vscode.provideDocumentSemanticTokens', doc.uri)
       .then((t) => t?.data.length && t)), legend);
