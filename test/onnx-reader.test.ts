@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Long from 'long';
 import { onnx } from 'onnx-proto';
-import { SMALL_TENSOR, type OnnxGraph, type OnnxModel, type TensorInfo } from '../server/src/onnx/model';
+import { SMALL_FLOAT_TENSOR, SMALL_TENSOR, type OnnxGraph, type OnnxModel, type TensorInfo } from '../server/src/onnx/model';
 import { bytesSource, fileSource, readModel, readModelFile, type ByteSource } from '../server/src/onnx/reader';
 import { graph, model, tensor } from './onnx-graph';
 import { encodeModel, writeModel } from './onnx-encode';
@@ -50,7 +50,8 @@ const HEAD = [0x08, 0x08, ...ld(8, [0x10, 17])];
 function asRead(g: OnnxGraph): OnnxGraph {
   const t = (x: TensorInfo): TensorInfo => {
     const n = x.dims.reduce((a, d) => a * d, 1);
-    return x.values === null && !x.external && n <= SMALL_TENSOR && [1, 6, 7, 10].includes(x.dtype) ? { ...x, values: new Array<number>(n).fill(0) } : x;
+    const limit = [1, 10].includes(x.dtype) ? SMALL_FLOAT_TENSOR : SMALL_TENSOR;
+    return x.values === null && !x.external && n <= limit && [1, 6, 7, 10].includes(x.dtype) ? { ...x, values: new Array<number>(n).fill(0) } : x;
   };
   const attr = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(attr);
@@ -182,10 +183,11 @@ test('small tensors: values of every decoded dtype, from raw_data and from the t
   }
 });
 
-test('a scalar, an empty tensor, and a Constant value are read; SMALL_TENSOR is the boundary', () => {
+test('a scalar, an empty tensor, and a Constant value are read; SMALL_TENSOR (SMALL_FLOAT_TENSOR for floats) is the boundary', () => {
   const big = new Array<number>(SMALL_TENSOR + 1).fill(0);
   const m = model({
-    inputs: [], initializers: [['s', [], [42], 7], ['e', [0, 3], []], ['at', [SMALL_TENSOR], big.slice(1)], ['over', [SMALL_TENSOR + 1], big]],
+    inputs: [], initializers: [['s', [], [42], 7], ['e', [0, 3], []], ['at', [SMALL_TENSOR], big.slice(1), 7], ['over', [SMALL_TENSOR + 1], big, 7],
+      ['fat', [SMALL_FLOAT_TENSOR], big.slice(0, SMALL_FLOAT_TENSOR)], ['fover', [SMALL_FLOAT_TENSOR + 1], big.slice(0, SMALL_FLOAT_TENSOR + 1)]],
     nodes: [['Constant', [], ['c'], { value: tensor('value', [2], [3, 4], 7) }], ['ConstantOfShape', ['c'], ['z'], { value: tensor('value', [1], [0.5]) }]],
   });
   const r = read(encodeModel(m));
@@ -194,6 +196,8 @@ test('a scalar, an empty tensor, and a Constant value are read; SMALL_TENSOR is 
   assert.deepEqual(r.graph.initializers.get('e')?.values, []);
   assert.equal(r.graph.initializers.get('at')?.values?.length, SMALL_TENSOR);
   assert.equal(r.graph.initializers.get('over')?.values, null);
+  assert.equal(r.graph.initializers.get('fat')?.values?.length, SMALL_FLOAT_TENSOR);
+  assert.equal(r.graph.initializers.get('fover')?.values, null); // a float vector of 65 is a bias: a weight, never read
   assert.deepEqual(r.graph.nodes[0].attrs.value, tensor('value', [2], [3, 4], 7));
   assert.deepEqual(r.graph.nodes[1].attrs.value, tensor('value', [1], [0.5]));
 });

@@ -50,7 +50,7 @@ export interface TensorInfo {
   /** TensorProto.DataType number, kept even when DTYPES does not know it */
   dtype: number;
   dims: number[];
-  /** the values of a small numeric tensor (at most SMALL_TENSOR elements), else null: weights are never read */
+  /** the values of a small numeric tensor (at most SMALL_TENSOR elements, SMALL_FLOAT_TENSOR for floats), else null: weights are never read */
   values: number[] | null;
   /** the data lives in a side file (external data); the side file is never opened */
   external: boolean;
@@ -61,6 +61,8 @@ export interface TensorInfo {
 }
 /** tensors with at most this many elements have their values read (shape constants, axes, scales) */
 export const SMALL_TENSOR = 1024;
+/** ... and float tensors at most this many (scales, Clip bounds, exponents): a bias is a weight, its values are never needed */
+export const SMALL_FLOAT_TENSOR = 64;
 
 /** One dimension of a declared shape: a number, a symbolic name (`batch`), or null (unknown). */
 export type Dim = number | string | null;

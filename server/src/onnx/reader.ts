@@ -15,7 +15,7 @@
 //
 // Field numbers are those of onnx.proto (as in node_modules/onnx-proto/dist/onnx.js).
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { SMALL_TENSOR, type AttrValue, type Dim, type OnnxGraph, type OnnxModel, type OnnxNode, type ReaderDiagnostic, type TensorInfo, type ValueInfo } from './model';
+import { DTYPES, SMALL_FLOAT_TENSOR, SMALL_TENSOR, type AttrValue, type Dim, type OnnxGraph, type OnnxModel, type OnnxNode, type ReaderDiagnostic, type TensorInfo, type ValueInfo } from './model';
 
 /** Positioned reads of a file or buffer. `read` may return fewer bytes at the end; the returned bytes
  * may be a view of a reused buffer, valid until the next `read`. `read` may throw on an I/O error. */
@@ -598,6 +598,7 @@ function typedElement(field: number, lo: number, hi: number, dtype: number, c: C
 function smallValues(r: Reading, t: TensorInfo, s: DataSpans, at: number): number[] | null {
   const n = elementCount(t.dims);
   const c = r.c;
+  if (DTYPES[t.dtype]?.float && n > SMALL_FLOAT_TENSOR) return null; // a bias or a norm's scale: weights, never read
   if (s.raw !== null) {
     const len = s.raw.end - s.raw.start;
     const bits = BITS[t.dtype];
