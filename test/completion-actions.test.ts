@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze } from '../server/src/analysis/analyze';
-import { OPS } from '../server/src/analysis/ops';
+import { GENERIC_SPEC, OPS } from '../server/src/analysis/ops';
 import { quickFixes } from '../server/src/ide/actions';
 import type { TextEdit } from '../server/src/ide/navigate';
-import { complete, type Completions } from '../server/src/ide/complete';
+import { complete, plainInsertText, type Completions } from '../server/src/ide/complete';
 import { analyzeDocument } from '../server/src/ide/document';
 import { DEFAULT_EDITOR_SETTINGS, type EditorSettings } from '../server/src/ide/settings';
 import { summarize, summaryLabel, summaryTooltip } from '../server/src/ide/summary';
@@ -78,6 +78,21 @@ test('a layer kind inserts its required positional arguments as placeholders and
   assert.match(items.find((i) => i.label === 'add')!.documentation!, /reads two or more inputs: `from a, b`/);
 });
 
+test('the generic op inserts `op "OpType"(x)` with the type and the first input as placeholders; `op ""()` without snippet support', () => {
+  const items = completeAt(at(2, '«»')).items;
+  const op = items.find((i) => i.label === 'op')!;
+  assert.deepEqual({ ...op, documentation: undefined }, {
+    label: 'op', kind: 'op', detail: GENERIC_SPEC.doc, documentation: undefined, insertText: 'op "${1:OpType}"(${2:x})', snippet: true, plainText: 'op ""()',
+  });
+  assert.match(op.documentation!, /^`op "OpType"\(x, \.\.\.\) -> shape, \.\.\.`\n\n/);
+  assert.equal(items.filter((i) => i.label === 'op').length, 1);
+  assert.deepEqual(completeAt(at(2, 'top: «»')).items.find((i) => i.label === 'op'), op, 'after a name too');
+  // what a client without snippet support inserts: the plain text; the label for other snippets; the text itself otherwise
+  const item = (label: string) => items.find((i) => i.label === label)!;
+  assert.deepEqual([plainInsertText(op), plainInsertText(item('conv')), plainInsertText(item('res')), plainInsertText(item('relu')), plainInsertText(item('repeat'))],
+    ['op ""()', 'conv', 'res', 'relu', 'repeat']);
+});
+
 test('after `name:` and after `|`: layer kinds and blocks (and `repeat` after a name), on half-typed lines too', () => {
   assert.deepEqual(labels(at(2, 'head: «»')), ['res', ...OP_LABELS, ...ALIAS_LABELS, 'repeat']);
   assert.deepEqual(labels(at(2, 'head: conv 8 k=1 | «»')), ['res', ...OP_LABELS, ...ALIAS_LABELS]);
@@ -124,6 +139,22 @@ test('after `from` and `, `: the names defined above in scope, nearest first, wi
   // in a block body: its own names and `in`; in a repeat body: its names, then those above the repeat
   assert.deepEqual(labels(at(0, '  add from «»')), ['x', 'in']);
   assert.deepEqual(labels(at(1, '  add from y, «»')), ['y', 'res_1', 'stem', 'img']);
+});
+
+test('in the parentheses of `op "X"(`: the names in scope as after `from`; nothing in or right after the quotes or after a reference; expressions after `->`', () => {
+  const names = ['layer', 'res_1', 'stem', 'img'];
+  assert.deepEqual(labels(at(2, 'op "Erf"(«»')), names);
+  assert.deepEqual(labels(at(2, 'scores: op "Erf"(stem, «»')), names);
+  assert.deepEqual(labels(at(2, 'op "Erf" (st«»')), names);
+  assert.deepEqual(completeAt(at(2, 'op "Erf"(«»')).items[0], { label: 'layer', kind: 'name', detail: '16x32x32', insertText: 'layer', snippet: false });
+  assert.deepEqual(completeAt(at(2, 'op "Erf"(layer, stem.c«»')).range, span(13, 16, 22));
+  assert.deepEqual(labels(at(0, '  op "Erf"(«»')), ['x', 'in']);
+  assert.deepEqual(labels(at(1, '  op "Erf"(y, «»')), ['y', 'res_1', 'stem', 'img']);
+  for (const line of ['op "«»', 'op "Er«»', 'op "Erf"«»', 'op "Erf" «»', 'op "Erf"(stem «»', 'op "Erf"(stem)«»', 'op "Erf"(stem) «»']) {
+    assert.deepEqual(labels(at(2, line)), [], line);
+  }
+  assert.deepEqual(labels(at(2, 'op "TopK"(stem) -> 16 x «»')), ['alpha', 'ch', ...FUNCTION_LABELS]);
+  assert.deepEqual(labels(at(2, 'op "TopK"(stem) -> 16 x 32 x 4, «»')), ['alpha', 'ch', ...FUNCTION_LABELS]);
 });
 
 test('inside `dim(`: the names in scope; in its axis and other expressions: variables, then functions', () => {

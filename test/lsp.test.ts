@@ -1,173 +1,18 @@
 // The language server as an editor meets it: the real process (bin/netcost-language-server.js
-// --stdio, running the bundled dist/server.js) spoken to over JSON-RPC. Every test starts its own
-// server, bounds every wait with a timeout (a hang fails the test instead of blocking the suite)
-// and kills the process at the end.
-import { test, before, type TestContext } from 'node:test';
+// --stdio, running the bundled dist/server.js) spoken to over JSON-RPC through the client of
+// test/lsp-client.ts. Every test starts its own server, bounds every wait with a timeout (a hang
+// fails the test instead of blocking the suite) and kills the process at the end.
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { ensureBuilt, ERROR, INFORMATION, root, session, WARNING, type InlayHint, type Pos, type Range } from './lsp-client';
 
-const root = join(__dirname, '..');
-const BIN = join(root, 'bin', 'netcost-language-server.js');
-const WAIT = 10_000; // ms: any single response or notification
 const TEST = { timeout: 60_000 };
 
-// ---- LSP shapes used here (the test speaks plain JSON-RPC; these mirror the protocol)
-interface Pos { line: number; character: number }
-interface Range { start: Pos; end: Pos }
-interface Diagnostic { range: Range; severity: number; code: string; codeDescription?: { href: string }; source: string; message: string }
-interface PublishDiagnostics { uri: string; version?: number; diagnostics: Diagnostic[] }
-interface InlayHint { position: Pos; label: string; paddingLeft?: boolean; tooltip?: string }
-interface Hover { contents: { kind: string; value: string }; range?: Range }
-
-const ERROR = 1;
-const WARNING = 2;
-const INFORMATION = 3;
-
-/** dist/server.js must be current: build it when it is missing or older than a source file. */
-before(() => {
-  const newest = (dir: string): number => Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) =>
-    e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs));
-  const dist = join(root, 'dist', 'server.js');
-  if (!existsSync(dist) || statSync(dist).mtimeMs < newest(join(root, 'server', 'src'))) {
-    const r = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, encoding: 'utf8' });
-    assert.equal(r.status, 0, `build failed: ${r.stderr}`);
-  }
-});
-
-/** `p`, or a rejection after `ms`; the timer is registered in `timers` so a finished test can drop it. */
-function within<T>(p: Promise<T>, what: string, timers?: Set<NodeJS.Timeout>, ms = WAIT): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-    timers?.add(timer);
-  });
-  return Promise.race([p, timeout]).finally(() => { clearTimeout(timer); timers?.delete(timer!); });
-}
-
-interface ClientOptions {
-  /** declare `workspace.configuration` and answer `workspace/configuration` with this (called per request) */
-  configuration?: () => unknown;
-  /** declare `workspace.inlayHint.refreshSupport` */
-  refreshSupport?: boolean;
-}
-
-class Session {
-  readonly conn: MessageConnection;
-  readonly proc: ChildProcessWithoutNullStreams;
-  readonly published: PublishDiagnostics[] = [];
-  readonly logs: { type: number; message: string }[] = [];
-  /** every request the server sent to the client, in order */
-  readonly serverRequests: { method: string; params: unknown }[] = [];
-  stderr = '';
-  private waiters: { uri: string; pred: (p: PublishDiagnostics) => boolean; resolve: (p: PublishDiagnostics) => void }[] = [];
-  private refreshWaiters: (() => void)[] = [];
-  private exited: Promise<number | null>;
-  /** timeouts of the waits under way: a test that fails early leaves waits nobody awaits any more */
-  private readonly timers = new Set<NodeJS.Timeout>();
-
-  constructor(private readonly options: ClientOptions) {
-    this.proc = spawn(process.execPath, [BIN, '--stdio'], { cwd: root, stdio: 'pipe' });
-    this.proc.stderr.setEncoding('utf8');
-    this.proc.stderr.on('data', (d: string) => { this.stderr += d; });
-    this.exited = new Promise((resolve) => this.proc.once('exit', (code) => resolve(code)));
-    this.conn = createMessageConnection(new StreamMessageReader(this.proc.stdout), new StreamMessageWriter(this.proc.stdin));
-    this.conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnostics) => {
-      this.published.push(p);
-      this.waiters = this.waiters.filter((w) => {
-        if (w.uri !== p.uri || !w.pred(p)) return true;
-        w.resolve(p);
-        return false;
-      });
-    });
-    this.conn.onNotification('window/logMessage', (p: { type: number; message: string }) => { this.logs.push(p); });
-    this.conn.onRequest((method: string, params: unknown) => {
-      this.serverRequests.push({ method, params });
-      if (method === 'workspace/configuration' && options.configuration) {
-        const items = (params as { items: unknown[] }).items;
-        return items.map(() => options.configuration!());
-      }
-      if (method === 'workspace/inlayHint/refresh') {
-        for (const f of this.refreshWaiters.splice(0)) f();
-        return null;
-      }
-      return null;
-    });
-    this.conn.listen();
-  }
-
-  async initialize(): Promise<{ capabilities: Record<string, unknown>; serverInfo?: { name: string } }> {
-    const workspace: Record<string, unknown> = {};
-    if (this.options.configuration) workspace.configuration = true;
-    if (this.options.refreshSupport) workspace.inlayHint = { refreshSupport: true };
-    const result = await this.request<{ capabilities: Record<string, unknown> }>('initialize', {
-      processId: process.pid, // the server exits if the test process dies
-      rootUri: null,
-      workspaceFolders: null,
-      capabilities: { workspace, textDocument: { inlayHint: {}, hover: { contentFormat: ['markdown'] }, publishDiagnostics: { versionSupport: true } } },
-    });
-    await this.conn.sendNotification('initialized', {});
-    return result;
-  }
-
-  request<T>(method: string, params: unknown): Promise<T> {
-    return within(this.conn.sendRequest<T>(method, params), `${method} response`, this.timers);
-  }
-  notify(method: string, params: unknown): Promise<void> {
-    return this.conn.sendNotification(method, params);
-  }
-
-  /** The first diagnostics for `uri` published from now on that satisfy `pred` (call before the trigger). */
-  nextDiagnostics(uri: string, pred: (p: PublishDiagnostics) => boolean = () => true): Promise<PublishDiagnostics> {
-    return within(new Promise((resolve) => this.waiters.push({ uri, pred, resolve })), `diagnostics for ${uri}`, this.timers);
-  }
-  /** The next workspace/inlayHint/refresh request (call before the trigger). */
-  nextRefresh(): Promise<void> {
-    return within(new Promise<void>((resolve) => this.refreshWaiters.push(resolve)), 'workspace/inlayHint/refresh', this.timers);
-  }
-
-  async open(uri: string, text: string, version = 1): Promise<PublishDiagnostics> {
-    const diagnostics = this.nextDiagnostics(uri, (p) => p.version === version);
-    await this.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'netcost', version, text } });
-    return diagnostics;
-  }
-  hints(uri: string, startLine: number, endLine: number): Promise<InlayHint[]> {
-    return this.request<InlayHint[]>('textDocument/inlayHint', {
-      textDocument: { uri }, range: { start: { line: startLine, character: 0 }, end: { line: endLine, character: 0 } },
-    });
-  }
-  hover(uri: string, position: Pos): Promise<Hover | null> {
-    return this.request<Hover | null>('textDocument/hover', { textDocument: { uri }, position });
-  }
-
-  /** Always called at the end of a test: the process is gone afterwards, whatever happened. */
-  async kill(): Promise<void> {
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
-    this.conn.dispose();
-    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGKILL');
-    await within(this.exited, 'the server process to exit');
-  }
-  /** Polls `cond` until it holds (bounded by the wait timeout). */
-  until(cond: () => boolean, what: string): Promise<void> {
-    return within((async () => { while (!cond()) await new Promise((r) => setTimeout(r, 10)); })(), what, this.timers);
-  }
-  /** A clean shutdown as the protocol asks: `shutdown` then `exit`; the process exits with 0. */
-  async shutdown(): Promise<number | null> {
-    assert.equal(await this.request('shutdown', null), null);
-    await this.notify('exit', null);
-    return within(this.exited, 'the server process to exit after `exit`');
-  }
-}
-
-async function session(t: TestContext, options: ClientOptions = {}): Promise<Session> {
-  const s = new Session(options);
-  t.after(() => s.kill());
-  return s;
-}
+before(ensureBuilt);
 
 const uriOf = (name: string) => pathToFileURL(join(root, 'examples', name)).href;
 const example = (name: string) => readFileSync(join(root, 'examples', name), 'utf8');
@@ -342,10 +187,7 @@ test('diagnostics carry codes, exact ranges, severities and rule links; an incre
 
   // a range edit: `nope` -> `c1`; hints asked right after the change see it (no waiting for diagnostics)
   let next = s.nextDiagnostics(uri, (p) => p.version === 2);
-  await s.notify('textDocument/didChange', {
-    textDocument: { uri, version: 2 },
-    contentChanges: [{ range: { start: { line: 4, character: 18 }, end: { line: 4, character: 22 } }, text: 'c1' }],
-  });
+  await s.change(uri, 2, [{ range: { start: { line: 4, character: 18 }, end: { line: 4, character: 22 } }, text: 'c1' }]);
   assert.deepEqual(simple(SMALL.replace('nope', 'c1'), await s.hints(uri, 0, 10)), [
     [0, 'total: 976M MACs · 77.9K params'],
     [1, '128x112x112 · 925M MACs · 73.7K params'],
@@ -358,13 +200,10 @@ test('diagnostics carry codes, exact ranges, severities and rule links; an incre
   // two changes in one notification: a comment line inserted on top, then the width of c1 doubled
   // (positions of the second change are in the text after the first)
   next = s.nextDiagnostics(uri, (p) => p.version === 3);
-  await s.notify('textDocument/didChange', {
-    textDocument: { uri, version: 3 },
-    contentChanges: [
-      { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '# edited\n' },
-      { range: { start: { line: 2, character: 9 }, end: { line: 2, character: 12 } }, text: '256' },
-    ],
-  });
+  await s.change(uri, 3, [
+    { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '# edited\n' },
+    { range: { start: { line: 2, character: 9 }, end: { line: 2, character: 12 } }, text: '256' },
+  ]);
   assert.deepEqual(simple(`# edited\n${SMALL.replace('nope', 'c1').replace('128', '256')}`, await s.hints(uri, 0, 10)), [
     [1, 'total: 1.95G MACs · 156K params'],
     [2, '256x112x112 · 1.85G MACs · 147K params'],
@@ -466,7 +305,7 @@ test('a request that throws inside a handler is answered empty and logged; the s
   assert.ok(h?.contents.value.includes(CONV_FORMULA));
   assert.deepEqual(simple(SMALL, await s.hints(uri, 1, 1)), [[1, '128x112x112 · 925M MACs · 73.7K params']]);
   const next = s.nextDiagnostics(uri, (p) => p.version === 2);
-  await s.notify('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ range: { start: { line: 4, character: 18 }, end: { line: 4, character: 22 } }, text: 'c1' }] });
+  await s.change(uri, 2, [{ range: { start: { line: 4, character: 18 }, end: { line: 4, character: 22 } }, text: 'c1' }]);
   assert.deepEqual((await next).diagnostics.map((d) => d.code), ['g1-unbalanced-pointwise']);
   assert.equal(s.proc.exitCode, null, 'the server is still running');
   assert.equal(s.stderr, '');

@@ -160,6 +160,21 @@ test('rename of a line name renames it inside the names of its chain (`stem` in 
   assert.deepEqual(prepareRename(a, { line: 2, character: 20 }), { error: '`stem.conv` is named after its line: rename `stem`' });
 });
 
+test('a generic op: every declared output shape is read (`-> a x b, c`), the refs in its parentheses too', () => {
+  const { text, ranges: r } = marked('input img: 8 x 4 x 4\n«n» = 4\n«w» = 2\n«c»: conv 8 k=1\n«top»: op "TopK"(«c», img) -> 8 x «n» x «w», 8 x «w» x «n»\nrelu from «top»[1]\n');
+  const a = analyze(text);
+  assert.deepEqual(a.diagnostics.map((d) => d.code), ['generic-op'], 'the fixture analyses with the generic op\'s note only');
+  // the variables in the second shape are found as well as those in the first
+  assert.deepEqual(references(a, r[0].start, true), [r[0], r[5], r[8]]);
+  assert.deepEqual(references(a, r[1].start, true), [r[1], r[6], r[7]]);
+  assert.deepEqual(definition(a, r[8].start), [r[0]]);
+  assert.deepEqual(definition(a, r[7].start), [r[1]]);
+  assert.deepEqual(edits(rename(a, r[7].start, 'width')), [[r[1], 'width'], [r[6], 'width'], [r[7], 'width']]);
+  // the input in the parentheses and the declared name
+  assert.deepEqual(references(a, r[4].start, true), [r[2], r[4]]);
+  assert.deepEqual(edits(rename(a, r[9].start, 'best')), [[r[3], 'best'], [r[9], 'best']]);
+});
+
 test('rename refuses what is no name, what cannot be renamed, and a new name that is invalid or would change what a name refers to', () => {
   const a = clean(SCOPES.text);
   const R = SCOPES.ranges;

@@ -1,49 +1,28 @@
 // ONNX models through the language server as an editor meets it: the real process (bin/netcost-
-// language-server.js --stdio, running the bundled dist/server.js) spoken to over JSON-RPC, like
-// test/lsp.test.ts (whose client is copied here in its minimal form). The client asks for a model's
-// listing (`netcost/onnxListing`), opens it under the `netcost-onnx:` URI the server names, and reads
+// language-server.js --stdio, running the bundled dist/server.js) spoken to over JSON-RPC through the
+// client of test/lsp-client.ts, like test/lsp.test.ts. The client asks for a model's listing
+// (`netcost/onnxListing`), opens it under the `netcost-onnx:` URI the server names, and reads
 // hints, hovers, diagnostics and the summary of that document; figures are compared with the CLI's
 // JSON report of the same file (`node dist/cli.js FILE --json`). Every test starts its own server,
 // bounds every wait and kills the process at the end.
 import { test, before, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { ensureBuilt, ERROR, root, session as startSession, WARNING, type ClientOptions, type Session } from './lsp-client';
 
-const root = join(__dirname, '..');
-const BIN = join(root, 'bin', 'netcost-language-server.js');
 const CLI = join(root, 'dist', 'cli.js');
 const FIXTURES = join(root, 'test', 'fixtures', 'onnx');
 const WAIT = 15_000; // ms: any single response or notification
 const TEST = { timeout: 90_000 };
 
-interface Pos { line: number; character: number }
-interface Range { start: Pos; end: Pos }
-interface Diagnostic { range: Range; severity: number; code: string; source: string; message: string }
-interface PublishDiagnostics { uri: string; version?: number; diagnostics: Diagnostic[] }
-interface InlayHint { position: Pos; label: string; paddingLeft?: boolean; tooltip?: string }
-interface Hover { contents: { kind: string; value: string }; range?: Range }
-interface Listing { text: string; uri: string }
 interface CliLayer { name: string; op: string; line: number; sourceLine: number; outputShape: number[]; params: number; macs: number; onnxName: string; opType: string }
 interface CliReport { totals: { params: number; macs: number; flops: number; memoryBytes: number }; layers: CliLayer[]; unboundDims: string[]; diagnostics?: { code: string }[] }
 
-const ERROR = 1;
-const WARNING = 2;
-
-/** dist/ must be current: build it when it is missing or older than a source file. */
-before(() => {
-  const newest = (dir: string): number => Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) =>
-    e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs));
-  const src = newest(join(root, 'server', 'src'));
-  if (![join(root, 'dist', 'server.js'), CLI].every((f) => existsSync(f) && statSync(f).mtimeMs >= src)) {
-    const r = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, encoding: 'utf8' });
-    assert.equal(r.status, 0, `build failed: ${r.stderr}`);
-  }
-});
+before(ensureBuilt);
 
 /** 924844032 -> "925M", 73728 -> "73.7K": three significant digits (written apart from server/src/ide/units.ts). */
 function human(n: number): string {
@@ -60,133 +39,8 @@ function cli(file: string, ...args: string[]): CliReport {
   return JSON.parse(r.stdout) as CliReport;
 }
 
-/** `p`, or a rejection after `ms`; the timer is registered in `timers` so a finished test can drop it. */
-function within<T>(p: Promise<T>, what: string, timers?: Set<NodeJS.Timeout>, ms = WAIT): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-    timers?.add(timer);
-  });
-  return Promise.race([p, timeout]).finally(() => { clearTimeout(timer); timers?.delete(timer!); });
-}
-
-interface ClientOptions {
-  /** declare `workspace.configuration` and answer `workspace/configuration` with this (called per request) */
-  configuration?: () => unknown;
-  /** declare `window.workDoneProgress` */
-  workDoneProgress?: boolean;
-}
-
-class Session {
-  readonly conn: MessageConnection;
-  readonly proc: ChildProcessWithoutNullStreams;
-  readonly published: PublishDiagnostics[] = [];
-  readonly logs: { type: number; message: string }[] = [];
-  /** every request the server sent to the client, and every `$/progress`, in order */
-  readonly serverRequests: { method: string; params: unknown }[] = [];
-  readonly progress: { token: string | number; value: { kind: string; title?: string; message?: string } }[] = [];
-  /** requests and progress notifications interleaved, in arrival order */
-  readonly events: string[] = [];
-  stderr = '';
-  private waiters: { uri: string; pred: (p: PublishDiagnostics) => boolean; resolve: (p: PublishDiagnostics) => void }[] = [];
-  private exited: Promise<number | null>;
-  private readonly timers = new Set<NodeJS.Timeout>();
-
-  constructor(private readonly options: ClientOptions) {
-    this.proc = spawn(process.execPath, [BIN, '--stdio'], { cwd: root, stdio: 'pipe' });
-    this.proc.stderr.setEncoding('utf8');
-    this.proc.stderr.on('data', (d: string) => { this.stderr += d; });
-    this.exited = new Promise((resolve) => this.proc.once('exit', (code) => resolve(code)));
-    this.conn = createMessageConnection(new StreamMessageReader(this.proc.stdout), new StreamMessageWriter(this.proc.stdin));
-    this.conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnostics) => {
-      this.published.push(p);
-      this.waiters = this.waiters.filter((w) => {
-        if (w.uri !== p.uri || !w.pred(p)) return true;
-        w.resolve(p);
-        return false;
-      });
-    });
-    this.conn.onNotification('window/logMessage', (p: { type: number; message: string }) => { this.logs.push(p); });
-    this.conn.onNotification('$/progress', (p: Session['progress'][number]) => {
-      this.progress.push(p);
-      this.events.push(`progress ${p.value.kind} ${p.token}`);
-    });
-    this.conn.onRequest((method: string, params: unknown) => {
-      this.serverRequests.push({ method, params });
-      this.events.push(method === 'window/workDoneProgress/create' ? `create ${(params as { token: string | number }).token}` : method);
-      if (method === 'workspace/configuration' && options.configuration) {
-        return (params as { items: unknown[] }).items.map(() => options.configuration!());
-      }
-      return null;
-    });
-    this.conn.listen();
-  }
-
-  async initialize(): Promise<{ capabilities: Record<string, unknown> }> {
-    const workspace: Record<string, unknown> = {};
-    if (this.options.configuration) workspace.configuration = true;
-    const window: Record<string, unknown> = {};
-    if (this.options.workDoneProgress) window.workDoneProgress = true;
-    const result = await this.request<{ capabilities: Record<string, unknown> }>('initialize', {
-      processId: process.pid,
-      rootUri: null,
-      workspaceFolders: null,
-      capabilities: { workspace, window, textDocument: { inlayHint: {}, hover: { contentFormat: ['markdown'] }, publishDiagnostics: { versionSupport: true } } },
-    });
-    await this.conn.sendNotification('initialized', {});
-    return result;
-  }
-
-  request<T>(method: string, params: unknown): Promise<T> {
-    return within(this.conn.sendRequest<T>(method, params), `${method} response`, this.timers);
-  }
-  notify(method: string, params: unknown): Promise<void> {
-    return this.conn.sendNotification(method, params);
-  }
-  /** The first diagnostics for `uri` published from now on that satisfy `pred` (call before the trigger). */
-  nextDiagnostics(uri: string, pred: (p: PublishDiagnostics) => boolean = () => true): Promise<PublishDiagnostics> {
-    return within(new Promise((resolve) => this.waiters.push({ uri, pred, resolve })), `diagnostics for ${uri}`, this.timers);
-  }
-  async open(uri: string, text: string, version = 1): Promise<PublishDiagnostics> {
-    const diagnostics = this.nextDiagnostics(uri, (p) => p.version === version);
-    await this.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'netcost', version, text } });
-    return diagnostics;
-  }
-  listing(fileUri: string): Promise<Listing | null> {
-    return this.request<Listing | null>('netcost/onnxListing', { uri: fileUri });
-  }
-  /** Asks for the model's listing and opens it under the URI the server gave; its first diagnostics. */
-  async openModel(path: string): Promise<{ listing: Listing; opened: PublishDiagnostics }> {
-    const listing = await this.listing(pathToFileURL(path).href);
-    assert.ok(listing, `a listing for ${path}`);
-    return { listing, opened: await this.open(listing.uri, listing.text) };
-  }
-  hints(uri: string, startLine: number, endLine: number): Promise<InlayHint[]> {
-    return this.request<InlayHint[]>('textDocument/inlayHint', {
-      textDocument: { uri }, range: { start: { line: startLine, character: 0 }, end: { line: endLine, character: 0 } },
-    });
-  }
-  hover(uri: string, position: Pos): Promise<Hover | null> {
-    return this.request<Hover | null>('textDocument/hover', { textDocument: { uri }, position });
-  }
-  /** Polls `cond` until it holds (bounded by the wait timeout). */
-  until(cond: () => boolean, what: string): Promise<void> {
-    return within((async () => { while (!cond()) await new Promise((r) => setTimeout(r, 10)); })(), what, this.timers);
-  }
-  async kill(): Promise<void> {
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
-    this.conn.dispose();
-    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGKILL');
-    await within(this.exited, 'the server process to exit');
-  }
-}
-
-async function session(t: TestContext, options: ClientOptions = {}): Promise<Session> {
-  const s = new Session(options);
-  t.after(() => s.kill());
-  return s;
-}
+/** A session whose waits are bounded by WAIT (an ONNX analysis takes longer than a `.net` file's). */
+const session = (t: TestContext, options: ClientOptions = {}): Promise<Session> => startSession(t, { wait: WAIT, ...options });
 
 const RESNET = join(FIXTURES, 'resnet18-opset9.onnx');
 const BERT = join(FIXTURES, 'bert_encoder-opset11.onnx');

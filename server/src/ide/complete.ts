@@ -2,10 +2,11 @@
 // (a half-typed line does not parse); what is in scope (blocks, layer names, variables) comes from
 // the analysis of the rest of the file.
 import type { Analysis } from '../analysis/analyze';
-import { findOp, OPS, type OpSpec } from '../analysis/ops';
+import { findOp, GENERIC_SPEC, OPS, type OpSpec } from '../analysis/ops';
 import { fmtValue, FUNCTIONS } from '../analysis/values';
 import type { Stmt } from '../syntax/ast';
 import { lex, type Pos, type Range, type Token } from '../syntax/lexer';
+import { GENERIC_OP } from '../syntax/parser';
 import { statementCosts } from './hints';
 
 export type CompletionKind = 'op' | 'block' | 'keyword' | 'option' | 'value' | 'name' | 'variable' | 'function';
@@ -19,7 +20,12 @@ export interface Completion {
   /** replaces the word before the cursor; with `snippet`, `${1:name}` marks the places to fill in */
   insertText: string;
   snippet: boolean;
+  /** with `snippet`: the text for a client without snippet support, when it is more than the label (`op ""()`) */
+  plainText?: string;
 }
+
+/** What a client without snippet support inserts: the plain text, the label for other snippets (`conv`). */
+export const plainInsertText = (c: Completion): string => (c.snippet ? c.plainText ?? c.label : c.insertText);
 
 /** The items, best first, and the range they replace: the word typed so far. */
 export interface Completions { range: Range; items: Completion[] }
@@ -31,7 +37,7 @@ type Context =
   | { kind: 'start'; keywords: string[] } // a layer kind or a block use comes here
   | { kind: 'args'; op: string; keys: string[]; positional: number } // an argument of `op`
   | { kind: 'value'; op: string; key: string } // after `key=`
-  | { kind: 'names' } // a `from` list, `dim(`
+  | { kind: 'names' } // a `from` list, `dim(`, the parentheses of `op "X"(`
   | { kind: 'expr' };
 
 const START_KEYWORDS = ['input', 'block', 'def', 'repeat', 'when'];
@@ -100,6 +106,7 @@ function layer(ts: Token[]): Context | null {
   const op = seg[0];
   if (!op) return { kind: 'start', keywords: [] };
   if (op.kind !== 'ident') return null;
+  if (op.text === GENERIC_OP && seg.length > 1) return generic(seg);
   const arrow = seg.findIndex((t) => t.kind === '->');
   if (arrow >= 0) return expression(seg.slice(arrow + 1));
   const last = seg[seg.length - 1];
@@ -144,6 +151,19 @@ function layer(ts: Token[]): Context | null {
   return { kind: 'args', op: op.text, keys, positional };
 }
 
+/** `op "OpType"(refs) [-> shape, ...]`: the references in the parentheses, like a `from` list; the shapes after `->`. */
+function generic(seg: Token[]): Context | null {
+  const [, type, open] = seg;
+  if (type.kind !== 'string' || open?.kind !== '(') return null; // in or right after the quotes
+  const close = seg.findIndex((t) => t.kind === ')');
+  if (close < 0) {
+    const last = seg[seg.length - 1];
+    return last.kind === '(' || last.kind === ',' ? { kind: 'names' } : null; // after a reference: `,` or `)` comes next
+  }
+  const arrow = seg.findIndex((t) => t.kind === '->');
+  return arrow > close ? expression(seg.slice(arrow + 1)) : null; // after `)`: only `-> shape`
+}
+
 // ---- the items
 
 function items(a: Analysis, c: Context, line: number, prefix: string): Completion[] {
@@ -152,7 +172,7 @@ function items(a: Analysis, c: Context, line: number, prefix: string): Completio
     case 'start':
       return [
         ...blocks.map(blockItem),
-        ...OPS.map((op) => opItem(op)),
+        ...OPS.map((op) => (op === GENERIC_SPEC ? genericItem() : opItem(op))),
         ...OPS.flatMap((op) => op.aliases.map((alias) => opItem(op, alias))),
         ...c.keywords.filter((k) => !TOP_LEVEL_ONLY.has(k) || !nested(a, line))
           .map((k): Completion => ({ label: k, kind: 'keyword', insertText: k, snippet: false })),
@@ -195,6 +215,20 @@ function opItem(op: OpSpec, label = op.name): Completion {
   return {
     label, kind: 'op', detail: label === op.name ? op.doc : `alias of ${op.name}: ${op.doc}`, documentation: docs.join('\n'),
     insertText: [label, ...placeholders(required)].join(' '), snippet: required.length > 0,
+  };
+}
+
+/** The generic layer form with its operator type and first input as placeholders: `op "${1:OpType}"(${2:x})`. */
+function genericItem(): Completion {
+  return {
+    label: GENERIC_OP, kind: 'op', detail: GENERIC_SPEC.doc,
+    documentation: [
+      `\`${GENERIC_OP} "OpType"(x, ...) -> shape, ...\``, '', `${GENERIC_SPEC.doc}; a whole line (no \`|\` chain)`, '',
+      '- `"OpType"` the operator type, in double quotes (`"Erf"`, `"TopK"`)',
+      '- `(x, ...)` the inputs, references like those of `from`; `()` for none',
+      '- `-> shape, ...` the output shapes, one per output (`NAME[i]`); without it, the shape of the first input',
+    ].join('\n'),
+    insertText: `${GENERIC_OP} "\${1:OpType}"(\${2:x})`, snippet: true, plainText: `${GENERIC_OP} ""()`,
   };
 }
 

@@ -174,7 +174,8 @@ class IndexBuilder {
             this.names.set(call, name);
           }
         });
-        if (s.expect) this.expr(s.expect, scope);
+        // a generic op declares one shape per output (`-> a x b, c`); `expect` is the first of them
+        for (const shape of s.generic?.shapes ?? (s.expect ? [s.expect] : [])) this.expr(shape, scope);
         return;
       }
       case 'block': {

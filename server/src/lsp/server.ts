@@ -17,7 +17,7 @@ import { documentSymbols, foldingRanges } from '../ide/outline';
 import { semanticTokens, TOKEN_MODIFIERS, TOKEN_TYPES } from '../ide/semantic';
 import { DEFAULT_EDITOR_SETTINGS, readSettings, type EditorSettings } from '../ide/settings';
 import { quickFixes } from '../ide/actions';
-import { complete, type CompletionKind } from '../ide/complete';
+import { complete, plainInsertText, type CompletionKind } from '../ide/complete';
 import { LISTING_REQUEST, listingUri, modelUriOf, REPORT_REQUEST, summarize, SUMMARY_REQUEST, type DocumentParams, type Listing } from '../ide/summary';
 import { tableReport } from '../cli/report';
 
@@ -254,7 +254,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       label: item.label, kind: COMPLETION_KIND[item.kind], detail: item.detail,
       documentation: item.documentation === undefined ? undefined : { kind: 'markdown', value: item.documentation },
       sortText: String(i).padStart(4, '0'), // the order complete() chose
-      textEdit: { range: c.range, newText: item.snippet && !canSnippet ? item.label : item.insertText },
+      textEdit: { range: c.range, newText: item.snippet && !canSnippet ? plainInsertText(item) : item.insertText },
       insertTextFormat: item.snippet && canSnippet ? InsertTextFormat.Snippet : InsertTextFormat.PlainText,
     }));
   }));
