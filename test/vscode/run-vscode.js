@@ -4,6 +4,7 @@
 //   node run-vscode.js test --ext DIR --tests FILE --ws DIR         exit code = the extension tests' exit code
 //   node run-vscode.js ui --ext DIR --ws DIR --file FILE --out PNG   exit 0 if every requested check passed
 //        [--hint TEXT] [--squiggle error|warning|info] [--hover-line N [--hover TEXT]] [--status TEXT]
+//        [--explorer]: open FILE by clicking it in the explorer, as a user does (custom editors apply)
 //   node run-vscode.js ui --install-vsix FILE --ws DIR --file FILE --out PNG [checks]
 //        installs the packaged extension first and runs without --ext (as a user would have it)
 // Options: --timeout S (whole run, default 180, then exit 124), --verbose (all workbench logs), --keep (keep temp dir)
@@ -17,7 +18,7 @@ const [mode, ...argv] = process.argv.slice(2);
 const opt = {};
 for (let i = 0; i < argv.length; i++) {
   const k = argv[i].replace(/^--/, '');
-  opt[k] = k === 'verbose' || k === 'keep' ? true : argv[++i];
+  opt[k] = k === 'verbose' || k === 'keep' || k === 'explorer' ? true : argv[++i];
 }
 const need = { test: ['ext', 'tests', 'ws'], ui: [opt['install-vsix'] ? 'install-vsix' : 'ext', 'ws', 'file', 'out'] }[mode];
 if (!need || need.some((k) => !opt[k])) {
@@ -105,6 +106,11 @@ async function runTests(page, url) {
 
 async function runUi(page, url) {
   await page.goto(url);
+  if (opt.explorer) { // open FILE as a user does: a click on it in the explorer (editor resolution, custom editors)
+    const row = page.locator(`.explorer-folders-view .monaco-list-row[aria-label^=${JSON.stringify(path.basename(opt.file))}]`).first();
+    await row.waitFor({ timeout: 60000 });
+    await row.click();
+  }
   await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 60000 });
   let ok = true;
   const check = (name, pass, detail) => { console.log(`${pass ? 'ok' : 'not ok'} - ${name}: ${detail}`); ok &&= pass; };
@@ -152,7 +158,7 @@ async function main() {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on('crash', () => finish(2, 'browser page crashed'));
   const payload = [...(opt.ext ? [['extensionDevelopmentPath', remoteUri(authority, opt.ext)]] : []),
-    mode === 'test' ? ['extensionTestsPath', remoteUri(authority, opt.tests)] : ['openFile', remoteUri(authority, path.join(opt.ws, opt.file))]];
+    ...(mode === 'test' ? [['extensionTestsPath', remoteUri(authority, opt.tests)]] : opt.explorer ? [] : [['openFile', remoteUri(authority, path.join(opt.ws, opt.file))]])];
   const url = `http://${authority}/?folder=${encodeURIComponent(path.resolve(opt.ws))}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
   const code = await (mode === 'test' ? runTests : runUi)(page, url);
   console.error(`exit code ${code} after ${Date.now() - t0} ms`);

@@ -4,6 +4,8 @@
 //       (NETCOST_VSCODE_DOWNLOAD=1: a downloaded VS Code 1.100.3 instead, which needs network and a display);
 //   (b) a UI check: hints drawn, a lint squiggle, the hover formula, the totals in the status bar;
 //       screenshot test-results/vscode.png;
+//   (b2) an ONNX model clicked in the explorer opens as its listing, hints and status bar drawn;
+//       screenshot test-results/vscode-onnx.png;
 //   (c) the packaged extension (`npm run package`) installed from netcost.vsix, without the sources:
 //       it activates on an example (its hints and status bar item are drawn); screenshot test-results/vscode-vsix.png.
 // Each run uses a fresh temporary copy of examples/ (plus suite/fixtures/ in fixtures/) as workspace.
@@ -90,6 +92,14 @@ function uiCheck() {
     '--hover', 'K_h x K_w x C_in/g x H_out x W_out x C_out = 3 x 3 x 64 x 112 x 112 x 128 = 924,844,032 MACs', '--status', statusText(ws, file)]);
 }
 
+/** (b2) An ONNX model opened as a user does, by a click in the explorer: the listing with its hints and totals, not binary. */
+function onnxCheck() {
+  const ws = workspace('onnx');
+  const file = 'resnet50.onnx';
+  return ui(['--ext', repo, '--ws', ws, '--file', file, '--explorer', '--out', path.join(out, 'vscode-onnx.png'),
+    '--hint', 'total: 4.09G MACs · 25.5M params', '--status', statusText(ws, file)]);
+}
+
 /** (c) The packaged extension, freshly packaged so that it is the current code, activates on an example. */
 async function packaged() {
   const pkg = spawnSync('npm', ['run', 'package'], { cwd: repo, encoding: 'utf8' });
@@ -108,7 +118,7 @@ async function main() {
     const r = spawnSync('bash', [path.join(here, 'install.sh')], { stdio: 'inherit', env: { ...process.env, NETCOST_VSCODE_CACHE: cache } });
     if (r.status !== 0 || !fs.existsSync(codeServer)) setup = `install.sh failed (exit ${r.status}), no code-server at ${codeServer}`;
   }
-  const parts = [['integration tests', integration], ['UI check', uiCheck], ['packaged extension', packaged]];
+  const parts = [['integration tests', integration], ['UI check', uiCheck], ['ONNX model from the explorer', onnxCheck], ['packaged extension', packaged]];
   const summary = [];
   let failed = 0;
   for (const [name, part] of parts) {

@@ -9,7 +9,8 @@ export const HINT_FIELDS: HintField[] = ['shape', 'macs', 'flops', 'params', 'me
 export interface HintOptions { content: HintField[]; flops: FlopsConvention }
 export const DEFAULT_HINTS: HintOptions = { content: ['shape', 'macs', 'params'], flops: '2macs' };
 
-export interface Hint { line: number; label: string; tooltip: string }
+/** `character`: where on the line the hint goes; absent: at the end of the line. */
+export interface Hint { line: number; label: string; tooltip: string; character?: number }
 
 /** What one top-level statement built: its line, its output shape and its summed figures. */
 export interface StatementCost extends Figures { line: number; outputShape: number[]; layerCount: number; name: string }
@@ -70,11 +71,11 @@ export function inlayHints(a: Analysis, startLine: number, endLine: number, o: H
   const first = a.inputs[0];
   if (first && first.range.start.line >= startLine && first.range.start.line <= endLine && a.layers.length) {
     const label = hintLabel(a.totals, null, a.settings.batch, o);
-    if (label) hints.push({ line: first.range.start.line, label: `total: ${label}`, tooltip: tooltip(a.totals, a, o, `network total, ${a.layers.length} layers`) });
+    if (label) hints.push({ line: first.range.start.line, label: `total: ${label}`, tooltip: tooltip(a.totals, a, o, `network total, ${a.layers.length} layers`), character: a.onnx?.codeEnds[first.range.start.line] });
   }
   for (const s of statementCosts(a, startLine, endLine)) {
     const label = hintLabel(s, s.outputShape, a.settings.batch, o, a.onnx !== undefined);
-    if (label) hints.push({ line: s.line, label, tooltip: tooltip(s, a, o, s.layerCount > 1 ? `${s.name}, ${s.layerCount} layers` : s.name) });
+    if (label) hints.push({ line: s.line, label, tooltip: tooltip(s, a, o, s.layerCount > 1 ? `${s.name}, ${s.layerCount} layers` : s.name), character: a.onnx?.codeEnds[s.line] });
   }
   return hints;
 }

@@ -187,7 +187,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const { start, end } = params.range;
     const hints = inlayHints(r.value.analysis, start.line, end.line, { content: r.settings.inlayHints.content, flops: r.settings.flopsConvention });
     return hints.map((h): InlayHint => {
-      return { position: { line: h.line, character: lineText(r.doc, h.line).length }, label: h.label, paddingLeft: true, tooltip: h.tooltip };
+      return { position: { line: h.line, character: h.character ?? lineText(r.doc, h.line).length }, label: h.label, paddingLeft: true, tooltip: h.tooltip };
     });
   }));
 

@@ -53,6 +53,9 @@ export interface OnnxInfo {
   unbound: string[];
   /** the dtype override, or null: each tensor counts its own dtype */
   dtypeOverride: Dtype | null;
+  /** per listing line, where its code ends (before the comment with the node's ONNX name): hints go
+   *  there, in view, rather than after the long comment */
+  codeEnds: number[];
 }
 
 export interface OnnxAnalysis extends Analysis {
@@ -81,6 +84,12 @@ function header(file: string, a: { params: number; macs: number; flops2: number;
       ` · ${s.dtype ? `tensors counted as ${s.dtype}` : 'each tensor at its own dtype'}`,
     ...(shares.length ? [`# by op type: ${shares.join(' · ')}`] : []),
   ];
+}
+
+/** Where a listing line's code ends: before its `#` comment and the spaces that align it (op types in quotes hold no `#`). */
+function codeEnd(line: string): number {
+  const hash = line.indexOf('#');
+  return hash < 0 ? line.length : line.slice(0, hash).trimEnd().length;
 }
 
 /** The layer object of one node (fields in one literal: every layer has the same hidden class). */
@@ -168,7 +177,7 @@ export function analyzeOnnx(model: OnnxModel, s: OnnxSettings = {}, file = 'mode
     // parsed on first use: the editor's navigation needs it, the CLI does not
     get syntax() { return (syntax ??= parse(listing.text)); },
     evaluations: layers.length,
-    onnx: { model, listing, byOp, unbound: inf.unbound, dtypeOverride: s.dtype ?? null },
+    onnx: { model, listing, byOp, unbound: inf.unbound, dtypeOverride: s.dtype ?? null, codeEnds: lines.map(codeEnd) },
   };
 }
 
