@@ -80,7 +80,7 @@ module.exports = [
       await closeAll(isListing);
     }
   }],
-  ['the listing\'s inlay hints equal the CLI\'s per-node figures (shape, MACs, params) and sit where each line's code ends, before its comment', async () => {
+  ['the listing\'s inlay hints equal the CLI\'s per-node figures (shape, MACs, params) and sit where each line\'s code ends, before its comment', async () => {
     const doc = await openModel(MODEL);
     try {
       const report = cli(wsPath(MODEL));
