@@ -13,6 +13,7 @@ import { complete, plainInsertText, type Completions } from '../server/src/ide/c
 import { analyzeDocument } from '../server/src/ide/document';
 import { DEFAULT_EDITOR_SETTINGS, type EditorSettings } from '../server/src/ide/settings';
 import { summarize, summaryLabel, summaryTooltip } from '../server/src/ide/summary';
+import type { Target } from '../server/src/hardware/targets';
 import { marked, span } from './fixtures';
 
 const root = join(__dirname, '..');
@@ -191,12 +192,21 @@ function apply(text: string, edits: TextEdit[]): string {
     .reduce((t, e) => t.slice(0, offset(e.range.start)) + e.newText + t.slice(offset(e.range.end)), text);
 }
 
+/** The settings of most quick-fix tests: the channel multiple set to 16 explicitly, which overrides the target's. */
+const S16: EditorSettings = { ...DEFAULT_EDITOR_SETTINGS, lint: { ...DEFAULT_EDITOR_SETTINGS.lint, channelMultiple: 16 } };
+/** A made-up target (round numbers: 1 TFLOP/s, 100 GB/s, 1 µs a launch), active through the user-target settings. */
+const TT: Target = {
+  id: 'tt', name: 'Test target', kind: 'npu', peak: { fp32: 1e12 }, bandwidth: 1e11, memory: 1e9,
+  channelMultiple: 8, launchOverhead: 1e-6, shuffle: false, kernelDensity: { 5: 0.5, 7: 0.25 }, sources: ['made up for the tests'],
+};
+const ON_TT: EditorSettings = { ...DEFAULT_EDITOR_SETTINGS, target: 'tt', userTargets: [TT] };
+
 /** The document's diagnostics with the editor settings, and the quick fixes for them. */
-function fixesOf(text: string, settings: EditorSettings = DEFAULT_EDITOR_SETTINGS) {
+function fixesOf(text: string, settings: EditorSettings = S16) {
   const doc = analyzeDocument(text, settings);
   return quickFixes(doc.analysis, text, doc.diagnostics, settings.lint.channelMultiple);
 }
-const codesAfter = (text: string, settings: EditorSettings = DEFAULT_EDITOR_SETTINGS) => analyzeDocument(text, settings).diagnostics.map((d) => d.code);
+const codesAfter = (text: string, settings: EditorSettings = S16) => analyzeDocument(text, settings).diagnostics.map((d) => d.code);
 
 const CHANNELS = 'input: 3 x 224 x 224\nconv 24 k=3 s=2 p=1 | bn | relu\nconv 32 k=3 p=1\ngap\nfc 1000\n';
 
@@ -264,7 +274,7 @@ test('unfoldable-batchnorm: no move when it would change what a layer reads or w
     'input: 16 x 8 x 8\nx: conv 16\nadd from x, input | bn\n', // it reads an add
     'input: 16 x 8 x 8\nbn\n', // it reads the input
   ]) {
-    assert.deepEqual(fixesOf(text).map((f) => f.title), ['Ignore `unfoldable-batchnorm` on this line'], text);
+    assert.deepEqual(fixesOf(text).filter((f) => f.diagnostic.code === 'unfoldable-batchnorm').map((f) => f.title), ['Ignore `unfoldable-batchnorm` on this line'], text);
   }
 });
 
@@ -277,6 +287,47 @@ test('the suppression joins an existing directive; engine diagnostics get no fix
   assert.deepEqual(fixesOf('input: 3 x 8 x 8\nadd from input, nope\n'), []);
 });
 
+test('channel-multiple: without an explicit multiple the fix rounds to the active target\'s, as its message says', () => {
+  const text = 'input: 3 x 32 x 32\nconv 20 k=3 p=1\nconv 24 k=3 p=1\n';
+  const doc = analyzeDocument(text, ON_TT);
+  assert.deepEqual(doc.diagnostics.map((d) => [d.code, d.message]), [['channel-multiple', '20 output channels, not a multiple of 8: hardware pads to 24, 16.7% of the lanes idle']]);
+  // the fallback argument (the setting, 0 = the target's) is not needed: the message names the multiple
+  const [round] = quickFixes(doc.analysis, text, doc.diagnostics, 0);
+  assert.deepEqual([round.title, round.edits], ['Round 20 up to 24, a multiple of 8', [{ range: span(1, 5, 7), newText: '24' }]]);
+  assert.equal(apply(text, round.edits), 'input: 3 x 32 x 32\nconv 24 k=3 p=1\nconv 24 k=3 p=1\n');
+  assert.deepEqual(codesAfter(apply(text, round.edits), ON_TT), []);
+  // a copy of the diagnostic without its message: the fallback multiple, else 16
+  const bare = doc.diagnostics.map((d) => ({ range: d.range, code: d.code }));
+  assert.equal(quickFixes(doc.analysis, text, bare, 0)[0].title, 'Round 20 up to 32, a multiple of 16');
+  assert.equal(quickFixes(doc.analysis, text, bare, 3)[0].title, 'Round 20 up to 21, a multiple of 3');
+});
+
+test('every new rule gets its `# netcost-ignore: code` fix, and the fixed text no longer has it', () => {
+  const cases: [string, string][] = [
+    ['g2-group-conv', 'input: 256 x 56 x 56\nconv 256 k=1 g=8\n'],
+    ['g3-fragmentation', 'input: 8 x 8 x 8\n' + 'conv 8 k=1 bias=false\n'.repeat(4)],
+    ['g4-elementwise', 'input: 16 x 8 x 8\nrelu\nconv 16 k=1 bias=false\n'],
+    ['depthwise-memory-bound', 'input: 32 x 16 x 16\ndwconv k=3 p=1 bias=false\n'],
+    ['separable-low-channels', 'input: 8 x 32 x 32\ndwconv k=3 p=1 bias=false\nconv 16 k=1 bias=false\n'],
+    ['large-kernel', 'input: 3 x 32 x 32\nconv 16 k=5 p=2\n'],
+    ['fc-dominant', 'input: 16 x 16 x 16\nconv 64 k=3 p=1\nflatten\nfc 100\n'],
+    ['shuffle-unsupported', 'input: 16 x 8 x 8\nshuffle 4\n'],
+  ];
+  for (const [code, text] of cases) {
+    const fixes = fixesOf(text, ON_TT).filter((f) => f.diagnostic.code === code);
+    assert.deepEqual(fixes.map((f) => [f.title, f.isPreferred]), [[`Ignore \`${code}\` on this line`, false]], code);
+    const line = fixes[0].diagnostic.range.start.line;
+    const after = apply(text, fixes[0].edits);
+    assert.equal(after.split('\n')[line], `${text.split('\n')[line]}  # netcost-ignore: ${code}`, code);
+    assert.ok(!codesAfter(after, ON_TT).includes(code), code);
+  }
+  // the block-use line of a fragmented block
+  const block = 'input: 8 x 8 x 8\nblock b:\n  p: conv 8 k=1 bias=false from in\n  q: conv 8 k=1 bias=false from in\n  r: conv 8 k=1 bias=false from in\n  s: conv 8 k=1 bias=false from in\n  concat from p, q, r, s\nend\nb\n';
+  const [g3] = fixesOf(block, ON_TT).filter((f) => f.diagnostic.code === 'g3-fragmentation');
+  assert.equal(apply(block, g3.edits), block.replace(/\nb\n$/, '\nb  # netcost-ignore: g3-fragmentation\n'));
+  assert.ok(!codesAfter(apply(block, g3.edits), ON_TT).includes('g3-fragmentation'));
+});
+
 // ---- the summary
 
 test('the summary of resnet50.net: the exact totals, the status bar label and tooltip', () => {
@@ -284,7 +335,7 @@ test('the summary of resnet50.net: the exact totals, the status bar label and to
   const s = summarize(analyzeDocument(text, DEFAULT_EDITOR_SETTINGS), '2macs');
   assert.deepEqual(s, {
     params: 25_530_472, macs: 4_089_184_256, flops: 8_206_523_248, flopsConvention: '2macs', flopsConventionName: '2*MACs',
-    memoryBytes: 336_773_248, layers: 175, errors: 0, batch: 1, dtype: 'fp32',
+    memoryBytes: 336_773_248, layers: 175, errors: 0, batch: 1, dtype: 'fp32', target: null, // no target view given
   });
   assert.equal(summaryLabel(s), '4.09G MACs · 25.5M params');
   assert.equal(summaryTooltip(s), [
@@ -298,7 +349,7 @@ test('the summary of resnet50.net: the exact totals, the status bar label and to
 
 test('the summary counts errors, lint rules set to `error` included', () => {
   const text = 'input: 3 x 8 x 8\nconv 24 k=1\nadd from input, nope\n';
-  const strict = { ...DEFAULT_EDITOR_SETTINGS, rules: { 'channel-multiple': 'error' as const } };
+  const strict = { ...S16, rules: { 'channel-multiple': 'error' as const } };
   const s = summarize(analyzeDocument(text, strict), '2macs');
   assert.equal(s.errors, 2);
   assert.equal(summaryLabel(s), '4.61K MACs · 96 params · 2 errors');

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze, type Analysis, type Diagnostic, type Settings } from '../server/src/analysis/analyze';
-import { lint, RULES, RULE_CODES, suppressions, type LintOptions, type RuleCode } from '../server/src/analysis/lint';
+import { lint, RULES, RULE_CODES, suppressions, type LintOptions, type RuleCode } from '../server/src/lint/lint';
+import type { Target } from '../server/src/hardware/targets';
 import { marked, span } from './fixtures';
 
 const root = join(__dirname, '..');
@@ -21,14 +22,19 @@ function run(text: string, options?: LintOptions, settings: Settings = FP32): Di
 const codes = (ds: Diagnostic[]) => ds.map((d) => d.code);
 const messages = (ds: Diagnostic[]) => ds.map((d) => d.message);
 
-const G1_64_256 = '1x1 conv 64 -> 256: c_in != c_out raises memory access cost 24.5% above the balanced width (1,019,904 vs 819,200 elements)';
+const G1_64_256 = '1x1 conv 64 -> 256 on 56x56: memory access cost 24.5% above the lower bound for its MACs (1,019,904 vs 819,200 elements)';
 
 // ---- the rule table
 
-test('RULES lists the three rules with their default severities', () => {
-  assert.deepEqual(RULE_CODES, ['g1-unbalanced-pointwise', 'channel-multiple', 'unfoldable-batchnorm']);
+test('RULES lists the rules with their default severities, the first three in their original order', () => {
+  assert.deepEqual(RULE_CODES, [
+    'g1-unbalanced-pointwise', 'channel-multiple', 'unfoldable-batchnorm', 'g2-group-conv', 'g3-fragmentation', 'g4-elementwise',
+    'depthwise-memory-bound', 'separable-low-channels', 'large-kernel', 'fc-dominant', 'shuffle-unsupported', 'hotspot',
+  ]);
   assert.deepEqual(Object.fromEntries(RULE_CODES.map((c) => [c, RULES[c].severity])), {
-    'g1-unbalanced-pointwise': 'info', 'channel-multiple': 'info', 'unfoldable-batchnorm': 'warning',
+    'g1-unbalanced-pointwise': 'info', 'channel-multiple': 'info', 'unfoldable-batchnorm': 'warning', 'g2-group-conv': 'info', 'g3-fragmentation': 'info',
+    'g4-elementwise': 'info', 'depthwise-memory-bound': 'info', 'separable-low-channels': 'info', 'large-kernel': 'info', 'fc-dominant': 'info',
+    'shuffle-unsupported': 'warning', hotspot: 'info',
   });
   for (const c of RULE_CODES) assert.ok(RULES[c].summary.length > 20, c);
 });
@@ -47,7 +53,7 @@ test('g1: the figure ignores the bias, the batch and the dtype; pwconv, k=1x1 an
     assert.deepEqual(messages(run(text, {}, { batch: 8, dtype: 'fp16' })), [G1_64_256], `${line} at batch 8, fp16`);
   }
   const fromWide = run('input: 256 x 56 x 56\nconv 64 k=1\n');
-  assert.deepEqual(messages(fromWide), ['1x1 conv 256 -> 64: c_in != c_out raises memory access cost 24.5% above the balanced width (1,019,904 vs 819,200 elements)']);
+  assert.deepEqual(messages(fromWide), ['1x1 conv 256 -> 64 on 56x56: memory access cost 24.5% above the lower bound for its MACs (1,019,904 vs 819,200 elements)']);
 });
 
 test('g1: not reported for equal widths, other kernels, groups, depthwise convs, or below the threshold', () => {
@@ -68,7 +74,7 @@ test('g1: the threshold is a percentage, reported from it on (>=)', () => {
   assert.equal(run(text, { g1Threshold: 24.6 }).length, 0);
   const half = 'input: 64 x 56 x 56\nconv 128 k=1\n';
   // 3,136 x (64 + 128) + 64 x 128 = 610,304; 2 x 3,136 x sqrt(8,192) + 8,192 = 575,869.4
-  assert.deepEqual(messages(run(half, { g1Threshold: 5 })), ['1x1 conv 64 -> 128: c_in != c_out raises memory access cost 6% above the balanced width (610,304 vs 575,869 elements)']);
+  assert.deepEqual(messages(run(half, { g1Threshold: 5 })), ['1x1 conv 64 -> 128 on 56x56: memory access cost 6% above the lower bound for its MACs (610,304 vs 575,869 elements)']);
 });
 
 test('g1: with a stride the real input and output counts are measured against the bound for the same map sizes', () => {
@@ -77,7 +83,7 @@ test('g1: with a stride the real input and output counts are measured against th
   const { text, ranges } = marked('input: 256 x 56 x 56\n«conv 64 k=1 s=2»\n');
   assert.deepEqual(run(text), [{
     range: ranges[0], severity: 'info', code: 'g1-unbalanced-pointwise',
-    message: '1x1 conv 256 -> 64, 56x56 -> 28x28: its input and output feature maps differ in size (802,816 vs 50,176 elements), which raises memory access cost 108.1% above the lower bound for its MACs (869,376 vs 417,792 elements)',
+    message: '1x1 conv 256 -> 64 on 56x56 -> 28x28: memory access cost 108.1% above the lower bound for its MACs (869,376 vs 417,792 elements); its input and output feature maps differ in size (802,816 vs 50,176 elements)',
   }]);
   // 64 x 56 x 56 -> 256 x 28 x 28 reads and writes 200,704 elements each: at the bound, not reported
   assert.deepEqual(run('input: 64 x 56 x 56\nconv 256 k=1 s=2\n'), []);
@@ -170,7 +176,7 @@ test('unfoldable-batchnorm: every reason has its own explanation', () => {
     'conv 16 k=1 from bn_5',
     'conv 16 k=1 from bn_5',
   ].join('\n');
-  const ds = run(text);
+  const ds = run(text, { rules: { 'g4-elementwise': { enabled: false } } });
   assert.deepEqual(ds.map((d) => [d.range.start.line, d.code]), [1, 3, 5, 6, 9].map((l) => [l, 'unfoldable-batchnorm']));
   const why = ds.map((d) => d.message.slice(d.message.indexOf("network's): ") + "network's): ".length));
   assert.deepEqual(why, [
@@ -250,7 +256,7 @@ test('a block-body line is reported once, with the worst use and how many uses h
   // 3,136 x (128 + 512) + 128 x 512 = 2,072,576; 2 x 3,136 x 256 + 65,536 = 1,671,168
   assert.deepEqual(ds, [{
     range: ranges[0], severity: 'info', code: 'g1-unbalanced-pointwise',
-    message: '1x1 conv 128 -> 512: c_in != c_out raises memory access cost 24% above the balanced width (2,072,576 vs 1,671,168 elements) (in 2 of 4 uses; worst: b_3.conv_1)',
+    message: '1x1 conv 128 -> 512 on 56x56: memory access cost 24% above the lower bound for its MACs (2,072,576 vs 1,671,168 elements) (in 2 of 4 uses; worst: b_3.conv_1)',
   }]);
 });
 
@@ -318,10 +324,11 @@ const EXAMPLES: Record<string, Counts> = {
   // the bottleneck's 1x1 reduce and expand (4x), the stride-1 projection of layer1
   'resnet50.net': { 'g1-unbalanced-pointwise': 3 },
   // 24 -> 60 in stage 2's first unit (g1 = 1); widths 24, 60, 120, 216
-  'shufflenet_v1.net': { 'g1-unbalanced-pointwise': 1, 'channel-multiple': 4 },
+  'shufflenet_v1.net': { 'g1-unbalanced-pointwise': 1, 'channel-multiple': 4, 'g2-group-conv': 2 },
   // widths 24, 58, 116, 232 (the 1x widths of Table 5); its 1x1 convs keep their width (G1)
   'shufflenet_v2.net': { 'channel-multiple': 9 },
-  'vgg16.net': {},
+  // fc6 holds 74.3% of the params
+  'vgg16.net': { 'fc-dominant': 1 },
   'vit_b16.net': {},
 };
 
@@ -346,16 +353,16 @@ const lintExample = (file: string): Analysis & { lint: Diagnostic[] } => {
 
 test('ResNet-50: the bottleneck 1x1s at 24.5%, each reported once on its body line', () => {
   assert.deepEqual(lintExample('resnet50.net').lint.map((d) => [d.range.start.line + 1, d.range.start.character, d.severity, d.message]), [
-    [11, 2, 'info', '1x1 conv 256 -> 64: c_in != c_out raises memory access cost 24.5% above the balanced width (1,019,904 vs 819,200 elements) (in 10 of 16 uses; worst: layer1.1.conv_1)'],
-    [13, 8, 'info', '1x1 conv 64 -> 256: c_in != c_out raises memory access cost 24.5% above the balanced width (1,019,904 vs 819,200 elements) (in 13 of 16 uses; worst: layer1.0.main.conv)'],
-    [15, 48, 'info', '1x1 conv 64 -> 256: c_in != c_out raises memory access cost 24.5% above the balanced width (1,019,904 vs 819,200 elements) (in 1 of 4 uses)'],
+    [11, 2, 'info', '1x1 conv 256 -> 64 on 56x56: memory access cost 24.5% above the lower bound for its MACs (1,019,904 vs 819,200 elements) (in 10 of 16 uses; worst: layer1.1.conv_1)'],
+    [13, 8, 'info', '1x1 conv 64 -> 256 on 56x56: memory access cost 24.5% above the lower bound for its MACs (1,019,904 vs 819,200 elements) (in 13 of 16 uses; worst: layer1.0.main.conv)'],
+    [15, 48, 'info', '1x1 conv 64 -> 256 on 56x56: memory access cost 24.5% above the lower bound for its MACs (1,019,904 vs 819,200 elements) (in 1 of 4 uses)'],
   ]);
 });
 
 test('MobileNet v2: the inverted residual expansions and projections, and its 24-channel stage', () => {
   assert.deepEqual(lintExample('mobilenet_v2.net').lint.map((d) => [d.range.start.line + 1, d.code, d.message]), [
-    [14, 'g1-unbalanced-pointwise', '1x1 conv 16 -> 96: c_in != c_out raises memory access cost 42.8% above the balanced width (1,406,464 vs 984,781 elements) (in 13 of 16 uses; worst: bottleneck_2.repeat_1.0.expand.conv)'],
-    [16, 'g1-unbalanced-pointwise', '1x1 conv 144 -> 24: c_in != c_out raises memory access cost 42.5% above the balanced width (530,304 vs 372,173 elements) (in 12 of 17 uses; worst: bottleneck_2.repeat_1.1.project.conv)'],
+    [14, 'g1-unbalanced-pointwise', '1x1 conv 16 -> 96 on 112x112: memory access cost 42.8% above the lower bound for its MACs (1,406,464 vs 984,781 elements) (in 13 of 16 uses; worst: bottleneck_2.repeat_1.0.expand.conv)'],
+    [16, 'g1-unbalanced-pointwise', '1x1 conv 144 -> 24 on 56x56: memory access cost 42.5% above the lower bound for its MACs (530,304 vs 372,173 elements) (in 12 of 17 uses; worst: bottleneck_2.repeat_1.1.project.conv)'],
     [16, 'channel-multiple', '24 output channels, not a multiple of 16: hardware pads to 32, 25% of the lanes idle (in 2 of 17 uses)'],
   ]);
 });
@@ -383,13 +390,44 @@ test('docs/rules.md documents every rule under a heading named by its code, with
   const section = doc.slice(doc.indexOf('## Hardware lint rules'));
   assert.ok(section.length > 1000, 'the section exists');
   assert.ok(!/arrive with the language server/.test(doc), 'the placeholder sentence is gone');
+  // the examples run on the made-up target the section states in its one JSON block
+  const target = JSON.parse(/```json\n([\s\S]*?)```/.exec(section)![1]) as Target;
+  assert.equal(target.bandwidth, 1e11);
   for (const code of RULE_CODES) {
     assert.ok(section.includes(`\n### ${code}\n`), `### ${code}`);
+    assert.ok(section.includes(`[\`${code}\`](#${code})`), `${code} in the table`);
     const body = section.slice(section.indexOf(`\n### ${code}\n`)).split(/\n### /)[1];
     const example = /```net\n([\s\S]*?)```/.exec(body);
     const shown = /```text\n([\s\S]*?)\n```/.exec(body);
     assert.ok(example && shown, `${code}: an example and its message`);
-    const ds = run(example[1]);
+    for (const part of ['**What.**', '**Why.**', '**Fix.**']) assert.ok(body.includes(part), `${code}: ${part}`);
+    const ds = run(example[1], { target });
     assert.deepEqual(ds.map((d) => [d.code, d.message]), [[code, shown[1]]], code);
   }
+});
+
+// ---- ONNX models and the built-in default target
+
+test('an ONNX model listing is linted on the default target: resnet50.onnx', async () => {
+  const { analyzeOnnxDocument } = await import('../server/src/ide/document');
+  const { DEFAULT_EDITOR_SETTINGS } = await import('../server/src/ide/settings');
+  const { findTarget } = await import('../server/src/hardware/targets');
+  const t4 = findTarget('t4');
+  assert.ok(t4, 'the built-in t4 profile');
+  const d = analyzeOnnxDocument(join(root, 'examples', 'resnet50.onnx'), 'resnet50.onnx', DEFAULT_EDITOR_SETTINGS);
+  const lines = d.analysis.onnx!.listing.text.split('\n');
+  const byCode = (c: string) => d.diagnostics.filter((x) => x.code === c);
+  // the bottleneck 1x1s, as on the hand-written file, with the issue's message
+  assert.ok(byCode('g1-unbalanced-pointwise').length >= 3);
+  assert.match(byCode('g1-unbalanced-pointwise')[0].message, /^1x1 conv 64 -> 256 on 56x56: memory access cost 24\.5% above the lower bound for its MACs/);
+  // the 7x7 stem, when the target computes 7x7 below 3x3's density
+  const density = t4!.kernelDensity?.[7];
+  const stem = byCode('large-kernel');
+  if (density !== undefined && density < (t4!.kernelDensity?.[3] ?? 1)) {
+    assert.equal(stem.length, 1);
+    assert.match(lines[stem[0].range.start.line], /^conv1_Conv: conv 64 k=7 s=2 p=3/);
+  } else assert.equal(stem.length, 0);
+  // every Relu and Add of the export follows a conv that nothing else reads: fused, so no g4
+  assert.deepEqual(byCode('g4-elementwise'), []);
+  assert.deepEqual(byCode('fc-dominant'), [], 'its fc holds 2.05M of 25.6M params');
 });

@@ -183,7 +183,7 @@ test('diagnostics carry codes, exact ranges, severities and rule links; an incre
     assert.equal(d.source, 'netcost');
   }
   assert.equal(first.diagnostics[0].message, 'unknown layer `nope`');
-  assert.equal(first.diagnostics[1].message, '1x1 conv 128 -> 32: c_in != c_out raises memory access cost 24.9% above the balanced width (2,011,136 vs 1,609,728 elements)');
+  assert.equal(first.diagnostics[1].message, '1x1 conv 128 -> 32 on 112x112: memory access cost 24.9% above the lower bound for its MACs (2,011,136 vs 1,609,728 elements)');
 
   // a range edit: `nope` -> `c1`; hints asked right after the change see it (no waiting for diagnostics)
   let next = s.nextDiagnostics(uri, (p) => p.version === 2);
@@ -195,7 +195,8 @@ test('diagnostics carry codes, exact ranges, severities and rule links; an incre
     [3, '32x112x112 · 51.4M MACs · 4.13K params'],
     [4, '128x112x112 · 0 MACs · 0 params'],
   ]);
-  assert.deepEqual((await next).diagnostics.map((d) => d.code), ['g1-unbalanced-pointwise']);
+  // `add from c1, c1`: c1 has a second reader, so the relu no longer fuses into it (g4-elementwise)
+  assert.deepEqual((await next).diagnostics.map((d) => d.code), ['g1-unbalanced-pointwise', 'g4-elementwise']);
 
   // two changes in one notification: a comment line inserted on top, then the width of c1 doubled
   // (positions of the second change are in the text after the first)
@@ -212,8 +213,8 @@ test('diagnostics carry codes, exact ranges, severities and rule links; an incre
     [5, '256x112x112 · 0 MACs · 0 params'],
   ]);
   const third = await next;
-  assert.deepEqual(third.diagnostics.map((d) => [d.code, d.range.start.line]), [['g1-unbalanced-pointwise', 4]]);
-  assert.match(third.diagnostics[0].message, /^1x1 conv 256 -> 32:/);
+  assert.deepEqual(third.diagnostics.map((d) => [d.code, d.range.start.line]), [['g1-unbalanced-pointwise', 4], ['g4-elementwise', 5]]);
+  assert.match(third.diagnostics[0].message, /^1x1 conv 256 -> 32 on 112x112: memory access cost/);
   const h = await s.hover(uri, { line: 2, character: 5 });
   assert.ok(h?.contents.value.includes('= 3 x 3 x 64 x 112 x 112 x 256 = 1,849,688,064 MACs'), h?.contents.value);
 });
@@ -306,7 +307,8 @@ test('a request that throws inside a handler is answered empty and logged; the s
   assert.deepEqual(simple(SMALL, await s.hints(uri, 1, 1)), [[1, '128x112x112 · 925M MACs · 73.7K params']]);
   const next = s.nextDiagnostics(uri, (p) => p.version === 2);
   await s.change(uri, 2, [{ range: { start: { line: 4, character: 18 }, end: { line: 4, character: 22 } }, text: 'c1' }]);
-  assert.deepEqual((await next).diagnostics.map((d) => d.code), ['g1-unbalanced-pointwise']);
+  // `add from c1, c1` gives c1 a second reader: its relu can no longer fuse into it (g4-elementwise)
+  assert.deepEqual((await next).diagnostics.map((d) => d.code), ['g1-unbalanced-pointwise', 'g4-elementwise']);
   assert.equal(s.proc.exitCode, null, 'the server is still running');
   assert.equal(s.stderr, '');
 });
@@ -387,20 +389,23 @@ test('completion, quick fixes, netcost/summary and netcost/report: the answers o
 
   // a quick fix for the diagnostic the client holds, with the edit that rounds the width up
   const small = 'file:///virtual/fixes.net';
-  const text = 'input: 3 x 224 x 224\nconv 24 k=3 s=2 p=1 | bn | relu\nconv 32 k=3 p=1\ngap\nfc 1000\n';
+  // the default target (T4) computes in multiples of 8 channels
+  const text = 'input: 3 x 224 x 224\nconv 20 k=3 s=2 p=1 | bn | relu\nconv 32 k=3 p=1\ngap\nfc 1000\n';
   const [d] = (await s.open(small, text)).diagnostics;
   assert.equal(d.code, 'channel-multiple');
   const actions = await s.request<unknown[]>('textDocument/codeAction', { textDocument: { uri: small }, range: d.range, context: { diagnostics: [d] } });
   assert.deepEqual(actions, [
-    { title: 'Round 24 up to 32, a multiple of 16', kind: 'quickfix', diagnostics: [d], isPreferred: true,
-      edit: { changes: { [small]: [{ range: { start: { line: 1, character: 5 }, end: { line: 1, character: 7 } }, newText: '32' }] } } },
+    { title: 'Round 20 up to 24, a multiple of 8', kind: 'quickfix', diagnostics: [d], isPreferred: true,
+      edit: { changes: { [small]: [{ range: { start: { line: 1, character: 5 }, end: { line: 1, character: 7 } }, newText: '24' }] } } },
     { title: 'Ignore `channel-multiple` on this line', kind: 'quickfix', diagnostics: [d], isPreferred: false,
       edit: { changes: { [small]: [{ range: { start: { line: 1, character: 31 }, end: { line: 1, character: 31 } }, newText: '  # netcost-ignore: channel-multiple' }] } } },
   ]);
   assert.deepEqual(await s.request('textDocument/codeAction', { textDocument: { uri: small }, range: d.range, context: { diagnostics: [d], only: ['refactor'] } }), []);
 
   // the status bar's totals and the report: the CLI's table for the same text and settings
-  assert.deepEqual(await s.request('netcost/summary', { uri }), {
+  const { target, ...totals } = await s.request<{ target: { id: string; name: string; latencySeconds: number } }>('netcost/summary', { uri });
+  assert.deepEqual([target.id, target.name, target.latencySeconds > 0], ['t4', 'NVIDIA T4', true]); // the default target (figures: hardware-editor.test.ts)
+  assert.deepEqual(totals, {
     params: 25_530_472, macs: 4_089_184_256, flops: 8_206_523_248, flopsConvention: '2macs', flopsConventionName: '2*MACs',
     memoryBytes: 336_773_248, layers: 175, errors: 0, batch: 1, dtype: 'fp32',
   });

@@ -76,7 +76,7 @@ test('the README Neovim configuration: diagnostics with codes and rule links, an
     { code: 'unknown-name', lnum: broken, col: lines[broken].indexOf('nope'), message: 'unknown layer `nope`', href: `${rules}#unknown-name` },
   ]);
   assert.deepEqual(got.diagnostics.map((d: { code: string }) => d.code).sort(),
-    ['g1-unbalanced-pointwise', 'g1-unbalanced-pointwise', 'g1-unbalanced-pointwise', 'unknown-name']);
+    ['g1-unbalanced-pointwise', 'g1-unbalanced-pointwise', 'g1-unbalanced-pointwise', 'large-kernel', 'unknown-name']);
 
   assert.ok(got.hover.startsWith('**conv1.conv** · `conv`\n\noutput 8 x 64 x 112 x 112 from `image` 8 x 3 x 224 x 224'), got.hover);
   assert.ok(got.hover.includes('K_h x K_w x C_in/g x H_out x W_out x C_out = 7 x 7 x 3 x 112 x 112 x 64 = 118,013,952 MACs per sample; x 8 = 944,111,616 MACs'), got.hover);

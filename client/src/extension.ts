@@ -1,21 +1,23 @@
 // The VS Code side: starts the bundled language server (dist/server.js) for `.net` documents, shows
 // the network totals of the active `.net` editor in the status bar (`netcost/summary`) and opens the
-// cost report (`netcost/report`) as a read-only virtual document. Settings (`netcost.*`, contributed in
+// cost report (`netcost/report`) as a read-only virtual document, and picks the hardware target
+// (`netcost/targets`, written to the setting `netcost.target`). Settings (`netcost.*`, contributed in
 // package.json) reach the server through workspace/configuration.
 import * as path from 'node:path';
 import {
-  commands, EventEmitter, ProgressLocation, StatusBarAlignment, Uri, ViewColumn, window, workspace,
+  commands, ConfigurationTarget, EventEmitter, ProgressLocation, StatusBarAlignment, Uri, ViewColumn, window, workspace, type QuickPickItem,
   type CustomReadonlyEditorProvider, type ExtensionContext, type FileSystemWatcher, type TextDocumentContentProvider,
 } from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import {
-  LISTING_REQUEST, modelUriOf, ONNX_SCHEME, REPORT_REQUEST, SUMMARY_REQUEST, summaryLabel, summaryTooltip,
-  type DocumentParams, type Listing, type Report, type Summary,
+  LISTING_REQUEST, modelUriOf, ONNX_SCHEME, REPORT_REQUEST, SUMMARY_REQUEST, summaryLabel, summaryTooltip, TARGETS_REQUEST,
+  type DocumentParams, type Listing, type Report, type Summary, type TargetList,
 } from '../../server/src/ide/summary';
 
 const SHOW_REPORT = 'netcost.showReport';
 const OPEN_ONNX = 'netcost.openOnnx';
 const CONVERT_ONNX = 'netcost.convertOnnx';
+const SELECT_TARGET = 'netcost.selectTarget';
 /** the custom editor that opens an `.onnx` file as its listing (package.json `customEditors`) */
 const ONNX_EDITOR = 'netcost.onnxModel';
 const REPORT_SCHEME = 'netcost-report';
@@ -28,7 +30,13 @@ const params = (uri: Uri | string): DocumentParams => ({ uri: uri.toString() });
 
 let client: LanguageClient | undefined;
 
-export async function activate(context: ExtensionContext): Promise<void> {
+/** What activate() returns (`vscode.extensions.getExtension('netcost.netcost').exports`): the server's summary of a document and the status bar as shown. */
+export interface NetCostApi {
+  summary(uri: Uri | string): Promise<Summary | null>;
+  statusBar(): { text: string; tooltip: string; visible: boolean };
+}
+
+export async function activate(context: ExtensionContext): Promise<NetCostApi> {
   const module = context.asAbsolutePath(path.join('dist', 'server.js'));
   const server: ServerOptions = {
     run: { module, transport: TransportKind.ipc },
@@ -126,11 +134,33 @@ export async function activate(context: ExtensionContext): Promise<void> {
     },
   };
 
+  // the hardware target: a pick among what the server offers for the active document (or the workspace), written to `netcost.target`
+  async function selectTarget() {
+    const doc = window.activeTextEditor?.document;
+    const folder = workspace.workspaceFolders?.[0]?.uri;
+    // the request takes a document's URI: its settings scope and the directory netcost.json is looked up from
+    const scope = doc?.languageId === 'netcost' ? doc.uri : folder ? Uri.joinPath(folder, 'untitled.net') : Uri.parse('untitled:untitled.net');
+    const list = await c.sendRequest<TargetList | null>(TARGETS_REQUEST, params(scope));
+    if (!list || list.targets.length === 0) { void window.showErrorMessage('NetCost: no hardware targets are available.'); return; }
+    type Item = QuickPickItem & { id: string };
+    const items: Item[] = list.targets.map((t) => ({
+      id: t.id, label: t.name, description: `${t.id} · ${t.kind}${t.id === list.active ? ' · active' : ''}`, detail: t.detail,
+    }));
+    const active = items.find((i) => i.id === list.active);
+    const picked = await window.showQuickPick(active ? [active, ...items.filter((i) => i !== active)] : items, {
+      title: 'NetCost: Select Hardware Target', placeHolder: 'the device whose roofline estimates hints, hovers, lint and the status bar use', matchOnDescription: true, matchOnDetail: true,
+    });
+    if (!picked) return;
+    const where = workspace.workspaceFolders?.length ? ConfigurationTarget.Workspace : ConfigurationTarget.Global;
+    await workspace.getConfiguration('netcost', doc?.uri).update('target', picked.id, where);
+  }
+
   // the status bar: the totals of the active `.net` editor; a click opens its report
   const status = window.createStatusBarItem('netcost.summary', StatusBarAlignment.Right, 100);
   status.name = 'NetCost';
   status.command = SHOW_REPORT;
   let asked = 0; // the latest refresh: an older answer that arrives late is dropped
+  let shown = false;
   async function refresh() {
     const doc = window.activeTextEditor?.document;
     const ticket = ++asked;
@@ -138,11 +168,13 @@ export async function activate(context: ExtensionContext): Promise<void> {
     if (ticket !== asked) return;
     if (!doc || !s) {
       status.hide();
+      shown = false;
       return;
     }
     status.text = `$(pulse) ${summaryLabel(s)}`;
-    status.tooltip = `${summaryTooltip(s)}\n\nClick for the cost report.`;
+    status.tooltip = `${summaryTooltip(s)}\n\nClick for the cost report. NetCost: Select Hardware Target (command palette) changes the target.`;
     status.show();
+    shown = true;
     reportChanged.fire(reportUri(doc.uri));
   }
   let timer: NodeJS.Timeout | undefined;
@@ -155,6 +187,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
     listingChanged, workspace.registerTextDocumentContentProvider(ONNX_SCHEME, listings),
     commands.registerCommand(OPEN_ONNX, (arg) => openOnnx(arg)),
     commands.registerCommand(CONVERT_ONNX, convertOnnx),
+    commands.registerCommand(SELECT_TARGET, selectTarget),
     window.registerCustomEditorProvider(ONNX_EDITOR, onnxEditor),
     listingsFollow(workspace.createFileSystemWatcher('**/*.onnx', false, false, true)),
     window.onDidChangeActiveTextEditor(() => void refresh()),
@@ -166,6 +199,10 @@ export async function activate(context: ExtensionContext): Promise<void> {
     }),
   );
   void refresh();
+  return {
+    summary: (uri) => c.sendRequest<Summary | null>(SUMMARY_REQUEST, params(uri)),
+    statusBar: () => ({ text: status.text, tooltip: typeof status.tooltip === 'string' ? status.tooltip : status.tooltip?.value ?? '', visible: shown }),
+  };
 }
 
 export async function deactivate(): Promise<void> {

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const { runTests } = require('@vscode/test-electron');
-const { human } = require('./suite/units.js');
+const { human, time } = require('./suite/units.js');
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
 const cache = process.env.NETCOST_VSCODE_CACHE || path.join(os.homedir(), '.cache/netcost-vscode');
@@ -77,10 +77,10 @@ function ui(args) {
   });
 }
 
-/** The status bar text of a file (`4.09G MACs · 25.5M params`), from the totals of the CLI's JSON report. */
+/** The status bar text of a file (`4.09G MACs · 25.5M params · T4 2.13 ms`), from the CLI's JSON report on the default target. */
 function statusText(ws, file) {
-  const { totals } = JSON.parse(spawnSync(process.execPath, [path.join(repo, 'dist/cli.js'), path.join(ws, file), '--json'], { encoding: 'utf8' }).stdout);
-  return `${human(totals.macs)} MACs · ${human(totals.params)} params`;
+  const { totals, target } = JSON.parse(spawnSync(process.execPath, [path.join(repo, 'dist/cli.js'), path.join(ws, file), '--json', '--target', 't4'], { encoding: 'utf8' }).stdout);
+  return `${human(totals.macs)} MACs · ${human(totals.params)} params · T4 ${time(target.seconds)}`;
 }
 
 /** (b) Hints, a lint squiggle, the hover of the cost model's worked example and its totals in the status bar, drawn by VS Code. */

@@ -63,6 +63,9 @@ export interface Layer extends Figures {
   biasParams: number;
   /** block instance this layer belongs to, innermost first (`layer1.0`, `layer1`) */
   groups: string[];
+  /** (optional, issue 7) per input in `inputs` order: the index in `layers` of the layer that produced it, -1 for a
+   *  network input (ONNX: also a weight); the peak-memory walk reads it. Shared with the evaluator: do not mutate */
+  inputLayers?: number[];
 }
 
 export interface Group extends Figures {
@@ -554,15 +557,16 @@ export class Evaluator {
   /** Records a layer (its figures are set by finish()) and binds its default name when it has no name of its own. */
   private addLayer(spec: OpSpec, cost: Cost, hasBias: boolean, pad0: boolean, attrs: Record<string, Value>, ins: Binding[], inputShapes: number[][],
     call: OpCall, scope: Scope, local: string, name: string | null): Binding {
+    const inputIdx = ins.map((b) => b.layer);
     const rec: LayerRec = {
       idx: this.recs.length, spec, base: cost, baseHasBias: hasBias, hasBias, pad0,
-      inputIdx: ins.map((b) => b.layer),
+      inputIdx,
       layer: {
         name: scope.prefix + local, op: spec.name, range: call.range, useRange: this.useRange ?? call.range,
         inputs: ins.map((b) => (b.layer >= 0 ? this.recs[b.layer].layer.name : this.inputName(b))),
         inputShapes, attrs,
         outputShape: cost.outputs[0], outputs: cost.outputs, trainingParams: cost.trainingParams, cost,
-        foldedInto: null, biasFromBn: false, biasParams: 0, groups: this.groupsNow(),
+        foldedInto: null, biasFromBn: false, biasParams: 0, groups: this.groupsNow(), inputLayers: inputIdx,
         // the figures, set by finish(); declared here so every layer object has one shape
         params: 0, macs: 0, flops: NO_FLOPS, memoryBytes: 0, weightBytes: 0, activations: 0,
       },

@@ -1,10 +1,16 @@
 // `netcost FILE`: argument parsing, file reading and exit codes around the pure engine.
 // Exit codes: 0 analysed without errors, 1 the file has errors, 2 usage or I/O error.
 import { existsSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyze, DTYPE_BYTES, FLOPS_CONVENTIONS, type Dtype, type FlopsConvention } from '../analysis/analyze';
 import { analyzeOnnxFile, type OnnxAnalysis, type Progress } from '../onnx/analyze';
-import { diagnosticLines, jsonReport, tableReport } from './report';
+import { diagnosticLines, jsonReport, tableReport, targetsTable, type HardwareReport } from './report';
+import { loadProjectConfig } from '../hardware/config';
+import { findTarget, TARGETS, type Target } from '../hardware/targets';
+import { estimate } from '../hardware/roofline';
+import { peakMemory } from '../hardware/memory';
+import type { Analysis } from '../analysis/analyze';
 
 export const USAGE = `usage: netcost FILE [options]
 
@@ -22,6 +28,9 @@ options:
   --blocks               one row per top-level block use or repeat instead of per layer
   --by-op                one row per op type (ONNX op type or .net kind), costliest first
   --top N                only the N costliest layers or nodes (by MACs, then memory)
+  --target NAME          estimate latency (roofline + launch overheads), QPS and peak memory on a
+                         hardware target: a latency column and a footer (docs/hardware.md)
+  --targets              list the built-in targets and those of the project's netcost.json
   -h, --help             this help
   -v, --version          the version
 
@@ -47,6 +56,7 @@ function options(argv: string[]) {
         batch: { type: 'string' }, dtype: { type: 'string' }, flops: { type: 'string' },
         set: { type: 'string', multiple: true }, dim: { type: 'string', multiple: true },
         'by-op': { type: 'boolean' }, top: { type: 'string' },
+        target: { type: 'string' }, targets: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
       },
     });
@@ -81,8 +91,25 @@ function options(argv: string[]) {
 
 type Options = ReturnType<typeof options>;
 
+/** The project's targets (netcost.json next to `dir` or above it); its problems are warnings on stderr. */
+function projectTargets(dir: string, io: Io): Target[] {
+  const c = loadProjectConfig(dir);
+  for (const e of c.errors) io.err(`netcost: warning: ${e}\n`);
+  return c.targets;
+}
+
+/** `--target NAME`: the target, or a usage error (exit 2) listing the known ids. */
+function resolveTarget(name: string, user: Target[]): Target {
+  const t = findTarget(name, user);
+  if (t) return t;
+  const ids = [...new Set([...user.map((u) => u.id), ...TARGETS.map((b) => b.id)])];
+  throw new UsageError(`--target: unknown target '${name}' (known: ${ids.join(', ')}; add your own in netcost.json, see docs/hardware.md)`);
+}
+
+const hardware = (a: Analysis, t: Target | null): HardwareReport | undefined => (t ? { estimate: estimate(a, t), memory: peakMemory(a) } : undefined);
+
 /** `netcost model.onnx`: the same table and JSON; diagnostics point at the node's line of the listing and name the node. */
-function onnx(file: string, o: Options, io: Io): number {
+function onnx(file: string, o: Options, io: Io, target: Target | null): number {
   if (Object.keys(o.overrides).length) throw new UsageError('--set overrides variables of a .net file; bind an ONNX model\'s symbolic dims with --dim NAME=N');
   if (!existsSync(file)) {
     io.err(`netcost: ${file}: no such file\n`);
@@ -95,9 +122,10 @@ function onnx(file: string, o: Options, io: Io): number {
     io.err(`netcost: ${file}: ${a.diagnostics.find((d) => d.code === 'onnx-io')!.message}\n`);
     return 2;
   }
-  if (o.json) io.out(JSON.stringify(jsonReport(a, { file, flops: o.flops }), null, 2) + '\n');
+  const hw = hardware(a, target);
+  if (o.json) io.out(JSON.stringify(jsonReport(a, { file, flops: o.flops, hardware: hw }), null, 2) + '\n');
   else {
-    io.out(tableReport(a, { file, flops: o.flops, byOp: o.byOp, top: o.top }));
+    io.out(tableReport(a, { file, flops: o.flops, byOp: o.byOp, top: o.top, hardware: hw }));
     const lines = onnxDiagnosticLines(a, file);
     if (lines.length) io.err(lines.join('\n') + '\n');
   }
@@ -118,9 +146,16 @@ export function main(argv: string[], io: Io, version = '0.0.0'): number {
     const o = options(argv);
     if (o.help) { io.out(USAGE + '\n'); return 0; }
     if (o.version) { io.out(version + '\n'); return 0; }
+    if (o.targets) {
+      if (o.files.length > 1) throw new UsageError('--targets takes at most one FILE (its netcost.json is read)');
+      io.out(targetsTable(TARGETS, projectTargets(o.files.length ? dirname(o.files[0]) : '.', io)));
+      return 0;
+    }
     if (o.files.length !== 1) throw new UsageError(o.files.length ? 'expected one FILE, got ' + o.files.length : 'missing FILE (try: netcost examples/resnet50.net)');
     const file = o.files[0];
-    if (/\.onnx$/i.test(file)) return onnx(file, o, io);
+    if (o.target === '') throw new UsageError('--target: expected a target id (netcost --targets lists them)');
+    const target = o.target === undefined ? null : resolveTarget(o.target, projectTargets(dirname(file), io));
+    if (/\.onnx$/i.test(file)) return onnx(file, o, io, target);
     if (Object.keys(o.dims).length) throw new UsageError('--dim binds dimensions of an ONNX model; a .net file sets its sizes with --set NAME=VALUE');
     let text: string;
     try {
@@ -137,9 +172,10 @@ export function main(argv: string[], io: Io, version = '0.0.0'): number {
       const names = a.variables.map((v) => v.name).join(', ') || 'none';
       throw new UsageError(`--set ${missing[0]}: ${file} has no top-level variable \`${missing[0]}\` (its variables: ${names})`);
     }
-    if (o.json) io.out(JSON.stringify(jsonReport(a, { file, flops: o.flops }), null, 2) + '\n');
+    const hw = hardware(a, target);
+    if (o.json) io.out(JSON.stringify(jsonReport(a, { file, flops: o.flops, hardware: hw }), null, 2) + '\n');
     else {
-      io.out(tableReport(a, { file, flops: o.flops, blocks: o.blocks, byOp: o.byOp, top: o.top }));
+      io.out(tableReport(a, { file, flops: o.flops, blocks: o.blocks, byOp: o.byOp, top: o.top, hardware: hw }));
       const lines = diagnosticLines(a, file);
       if (lines.length) io.err(lines.join('\n') + '\n');
     }

@@ -2,7 +2,7 @@
 // attainable = min(peak, intensity x bandwidth); time = max(FLOPs / peak, bytes / bandwidth); a layer is
 // memory-bound when its intensity is below the ridge point peak / bandwidth. FLOPs are always the
 // 2*MACs count, whatever convention is displayed. Pure functions of figures and a target.
-import type { Analysis, Dtype, Figures } from '../analysis/analyze';
+import type { Analysis, Dtype, Figures, Layer } from '../analysis/analyze';
 import { peakFor, type Target } from './targets';
 
 export interface LayerTime {
@@ -45,9 +45,54 @@ export interface NetworkEstimate {
   memoryBoundShare: number;
 }
 
-/** The network's estimated latency on `t` at the analysis' batch and dtype. IMPLEMENTED BY THE HARDWARE WORK. */
+/** ONNX tensor dtypes as the analysis dtypes whose peaks apply */
+const ONNX_DTYPE: Record<string, Dtype> = { float32: 'fp32', float16: 'fp16', bfloat16: 'bf16', int8: 'int8', uint8: 'int8' };
+
+/** The dtype a layer computes in: the analysis dtype; for an ONNX model counted at each tensor's own dtype,
+ *  the layer's first output's (an int8 QLinearConv runs at the int8 peak), else the analysis dtype. */
+export function layerDtype(a: Analysis, i: number): Dtype {
+  if (!a.onnx || a.onnx.dtypeOverride) return a.settings.dtype;
+  const d = (a.layers[i] as Layer & { outputDtypes?: string[] }).outputDtypes?.[0];
+  return (d && ONNX_DTYPE[d]) || a.settings.dtype;
+}
+
+/** A layer launches a kernel when it is not folded into another and computes or moves something (views,
+ *  dropout at inference, folded batch norms and uncounted nodes do not). */
+export const launches = (l: Layer): boolean => !l.foldedInto && (l.flops['2macs'] > 0 || l.memoryBytes > 0);
+
+/**
+ * The network's estimated latency on `t` at the analysis' batch and dtype: each layer's roofline time,
+ * plus one launch overhead per layer that launches a kernel (`launches`). Works for `.net` and ONNX
+ * analyses alike (figures already include the batch).
+ */
 export function estimate(a: Analysis, t: Target): NetworkEstimate {
-  const layers = a.layers.map((l) => layerTime(l, t, a.settings.dtype));
-  const seconds = layers.reduce((s, x) => s + x.seconds, 0);
-  return { target: t, layers, launches: 0, launchSeconds: 0, seconds, qps: seconds > 0 ? a.settings.batch / seconds : Infinity, memoryBoundShare: 0 };
+  const layers: LayerTime[] = [];
+  let sum = 0;
+  let launched = 0;
+  let memoryBound = 0;
+  for (let i = 0; i < a.layers.length; i++) {
+    const l = a.layers[i];
+    const x = layerTime(l, t, layerDtype(a, i));
+    layers.push(x);
+    sum += x.seconds;
+    if (launches(l)) {
+      launched++;
+      if (x.bound === 'memory') memoryBound++;
+    }
+  }
+  const launchSeconds = launched * t.launchOverhead;
+  const seconds = sum + launchSeconds;
+  return {
+    target: t, layers, launches: launched, launchSeconds, seconds,
+    qps: seconds > 0 ? a.settings.batch / seconds : Infinity,
+    memoryBoundShare: launched ? memoryBound / launched : 0,
+  };
+}
+
+/** A duration for display: `850 ns`, `12.3 us`, `4.56 ms`, `1.23 s` (three significant digits). */
+export function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) return String(s);
+  const [v, unit] = s === 0 ? [0, 's'] : s < 1e-6 ? [s * 1e9, 'ns'] : s < 1e-3 ? [s * 1e6, 'us'] : s < 1 ? [s * 1e3, 'ms'] : [s, 's'];
+  const digits = v === 0 ? 0 : v >= 99.95 ? 0 : v >= 9.995 ? 1 : 2;
+  return `${v.toFixed(digits)} ${unit}`;
 }

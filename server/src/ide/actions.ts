@@ -2,7 +2,7 @@
 // up to the lane multiple, move a batch norm before the activation that keeps it from folding, and
 // silence a rule on its line with `# netcost-ignore: code`. Each fix carries the diagnostic it answers.
 import type { Analysis, Layer } from '../analysis/analyze';
-import { RULE_CODES } from '../analysis/lint';
+import { DEFAULT_CHANNEL_MULTIPLE, RULE_CODES } from '../lint/lint';
 import { ACTIVATION_OPS, findOp, foldsBn } from '../analysis/ops';
 import type { OpCall, Stmt } from '../syntax/ast';
 import type { Range } from '../syntax/lexer';
@@ -17,16 +17,18 @@ const same = (r: Range, s: Range) =>
   r.start.line === s.start.line && r.start.character === s.start.character && r.end.line === s.end.line && r.end.character === s.end.character;
 
 /**
- * The fixes for `diagnostics` (the editor's copies: only their code and range are read) on the
- * analysed `text`; `channelMultiple` is the lint setting the diagnostics were computed with.
+ * The fixes for `diagnostics` (the editor's copies: their code, range and message are read) on the
+ * analysed `text`. `channel-multiple` rounds to the multiple its message names (the active target's, or
+ * the setting's override); `channelMultiple` is the fallback for a copy without its message (0: 16).
  */
-export function quickFixes<D extends { range: Range; code?: string | number }>(a: Analysis, text: string, diagnostics: D[], channelMultiple: number): QuickFix<D>[] {
+export function quickFixes<D extends { range: Range; code?: string | number; message?: unknown }>(a: Analysis, text: string, diagnostics: D[], channelMultiple: number): QuickFix<D>[] {
   const lines = text.split(/\r\n|\r|\n/);
   const out: QuickFix<D>[] = [];
   for (const d of diagnostics) {
     const code = String(d.code);
     if (!(RULE_CODES as string[]).includes(code)) continue;
-    const fix = code === 'channel-multiple' ? roundWidth(a, d.range, channelMultiple)
+    const named = /not a multiple of (\d+)/.exec(typeof d.message === 'string' ? d.message : '');
+    const fix = code === 'channel-multiple' ? roundWidth(a, d.range, named ? Number(named[1]) : channelMultiple > 0 ? channelMultiple : DEFAULT_CHANNEL_MULTIPLE)
       : code === 'unfoldable-batchnorm' ? moveBatchNorm(a, d.range, lines) : null;
     if (fix) out.push({ ...fix, kind: 'quickfix', diagnostic: d, isPreferred: true });
     out.push({ title: `Ignore \`${code}\` on this line`, kind: 'quickfix', diagnostic: d, isPreferred: false, edits: [ignore(lines, d.range.start.line, code)] });

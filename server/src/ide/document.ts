@@ -2,7 +2,8 @@
 // and lint), with the user's rule settings applied. Pure; the LSP layer only converts the result.
 import { analyze, type Analysis, type Diagnostic, type Severity } from '../analysis/analyze';
 import { IncrementalAnalyzer } from '../analysis/incremental';
-import { lint, RULE_CODES, type LintOptions, type RuleCode } from '../analysis/lint';
+import { lint, RULE_CODES, type LintOptions, type RuleCode } from '../lint/lint';
+import { DEFAULT_TARGET, findTarget, type Target } from '../hardware/targets';
 import type { EditorSettings } from './settings';
 import { analyzeOnnxFile, type OnnxAnalysis, type Progress } from '../onnx/analyze';
 
@@ -68,5 +69,15 @@ function lints(analysis: Analysis, text: string, s: EditorSettings): Diagnostic[
     const v = s.rules[code];
     if (v) rules[code as RuleCode] = v === 'off' ? { enabled: false } : { severity: v };
   }
-  return lint(analysis, text, { rules, channelMultiple: s.lint.channelMultiple, g1Threshold: s.lint.g1Threshold });
+  const l = s.lint;
+  return lint(analysis, text, {
+    rules, target: activeTarget(s), channelMultiple: l.channelMultiple || undefined, // 0: the target's multiple
+    g1Threshold: l.g1Threshold, g2Threshold: l.g2Threshold, g3Threshold: l.g3Threshold, g4Threshold: l.g4Threshold, fcThreshold: l.fcThreshold, hotspotThreshold: l.hotspotThreshold,
+  });
+}
+
+/** The target the lint rules judge for: the setting's id among the user's and the built-in targets, else the default one. */
+export function activeTarget(s: EditorSettings): Target | undefined {
+  const { target, userTargets } = s as Partial<Pick<EditorSettings, 'target' | 'userTargets'>>;
+  return findTarget(target ?? DEFAULT_TARGET, userTargets ?? []) ?? findTarget(DEFAULT_TARGET, userTargets ?? []);
 }

@@ -1,19 +1,23 @@
 // Inlay hints as plain data: one per top-level statement that builds layers (a layer line, a block
 // use, a repeat), placed at the end of its first line, and a network total on the first input line.
+// The `latency` field is the roofline estimate on the active target (ide/hardware.ts).
 import { CONVENTION_NAME, type Analysis, type Figures, type FlopsConvention } from '../analysis/analyze';
+import type { Target } from '../hardware/targets';
+import { hardwareView, qpsText, secondsOf, timeText, type HardwareView } from './hardware';
 import { dtypeText, grouped, human, humanBytes, onnxShape } from './units';
 
-export type HintField = 'shape' | 'macs' | 'flops' | 'params' | 'memory';
-export const HINT_FIELDS: HintField[] = ['shape', 'macs', 'flops', 'params', 'memory'];
+export type HintField = 'shape' | 'macs' | 'flops' | 'params' | 'memory' | 'latency';
+export const HINT_FIELDS: HintField[] = ['shape', 'macs', 'flops', 'params', 'memory', 'latency'];
 
-export interface HintOptions { content: HintField[]; flops: FlopsConvention }
+/** `target`: the active hardware target, for the `latency` field (without one the field is left out). */
+export interface HintOptions { content: HintField[]; flops: FlopsConvention; target?: Target }
 export const DEFAULT_HINTS: HintOptions = { content: ['shape', 'macs', 'params'], flops: '2macs' };
 
 /** `character`: where on the line the hint goes; absent: at the end of the line. */
 export interface Hint { line: number; label: string; tooltip: string; character?: number }
 
 /** What one top-level statement built: its line, its output shape and its summed figures. */
-export interface StatementCost extends Figures { line: number; outputShape: number[]; layerCount: number; name: string }
+export interface StatementCost extends Figures { line: number; outputShape: number[]; layerCount: number; name: string; firstLayer: number }
 
 /**
  * The layers of the top-level statements whose first line is in [startLine, endLine], summed per
@@ -31,7 +35,7 @@ export function statementCosts(a: Analysis, startLine = 0, endLine = Infinity): 
     const line = l.useRange.start.line;
     let s = out[out.length - 1];
     if (!s || s.line !== line) {
-      s = { line, outputShape: l.outputShape, layerCount: 0, name: l.groups[l.groups.length - 1] ?? l.name, params: 0, macs: 0, flops: { '2macs': 0, exact: 0, macs: 0 }, memoryBytes: 0, weightBytes: 0 };
+      s = { line, firstLayer: i, outputShape: l.outputShape, layerCount: 0, name: l.groups[l.groups.length - 1] ?? l.name, params: 0, macs: 0, flops: { '2macs': 0, exact: 0, macs: 0 }, memoryBytes: 0, weightBytes: 0 };
       out.push(s);
     }
     s.outputShape = l.outputShape;
@@ -45,8 +49,8 @@ export function statementCosts(a: Analysis, startLine = 0, endLine = Infinity): 
 
 const FLOPS_NAME: Record<FlopsConvention, string> = { '2macs': 'FLOPs', exact: 'FLOPs (exact)', macs: 'FLOPs (=MACs)' };
 
-/** `128x112x112 · 925M MACs · 73.7K params` in the order of `content`. */
-export function hintLabel(f: Figures, shape: number[] | null, batch: number, o: HintOptions, onnx = false): string {
+/** `128x112x112 · 925M MACs · 73.7K params · 12.3 us` in the order of `content`; `seconds`: the estimated time, when there is a target. */
+export function hintLabel(f: Figures, shape: number[] | null, batch: number, o: HintOptions, onnx = false, seconds?: number): string {
   const parts: string[] = [];
   for (const field of o.content) {
     if (field === 'shape' && shape) parts.push(onnx ? onnxShape(shape) : (batch > 1 ? [batch, ...shape] : shape).join('x'));
@@ -54,6 +58,7 @@ export function hintLabel(f: Figures, shape: number[] | null, batch: number, o: 
     if (field === 'flops') parts.push(`${human(f.flops[o.flops])} ${FLOPS_NAME[o.flops]}`);
     if (field === 'params') parts.push(`${human(f.params)} params`);
     if (field === 'memory') parts.push(`${humanBytes(f.memoryBytes)} moved`);
+    if (field === 'latency' && seconds !== undefined) parts.push(timeText(seconds));
   }
   return parts.join(' · ');
 }
@@ -69,13 +74,19 @@ export function inlayHints(a: Analysis, startLine: number, endLine: number, o: H
   if (o.content.length === 0) return [];
   const hints: Hint[] = [];
   const first = a.inputs[0];
+  // the roofline estimate only when the latency is shown: the other fields need no target
+  const hw: HardwareView | undefined = o.target && o.content.includes('latency') ? hardwareView(a, o.target) : undefined;
   if (first && first.range.start.line >= startLine && first.range.start.line <= endLine && a.layers.length) {
-    const label = hintLabel(a.totals, null, a.settings.batch, o);
-    if (label) hints.push({ line: first.range.start.line, label: `total: ${label}`, tooltip: tooltip(a.totals, a, o, `network total, ${a.layers.length} layers`), character: a.onnx?.codeEnds[first.range.start.line] });
+    const seconds = hw?.estimate.seconds;
+    const label = hintLabel(a.totals, null, a.settings.batch, o, false, seconds);
+    const latency = hw ? `; estimated latency ${timeText(hw.estimate.seconds)} on ${hw.target.name}, ${qpsText(hw.estimate.qps)} samples/s at batch ${a.settings.batch}` : '';
+    if (label) hints.push({ line: first.range.start.line, label: `total: ${label}`, tooltip: tooltip(a.totals, a, o, `network total, ${a.layers.length} layers`) + latency, character: a.onnx?.codeEnds[first.range.start.line] });
   }
   for (const s of statementCosts(a, startLine, endLine)) {
-    const label = hintLabel(s, s.outputShape, a.settings.batch, o, a.onnx !== undefined);
-    if (label) hints.push({ line: s.line, label, tooltip: tooltip(s, a, o, s.layerCount > 1 ? `${s.name}, ${s.layerCount} layers` : s.name), character: a.onnx?.codeEnds[s.line] });
+    const seconds = hw && secondsOf(hw, s.firstLayer, s.firstLayer + s.layerCount);
+    const label = hintLabel(s, s.outputShape, a.settings.batch, o, a.onnx !== undefined, seconds);
+    const latency = hw ? `; estimated ${timeText(seconds!)} on ${hw.target.name}` : '';
+    if (label) hints.push({ line: s.line, label, tooltip: tooltip(s, a, o, s.layerCount > 1 ? `${s.name}, ${s.layerCount} layers` : s.name) + latency, character: a.onnx?.codeEnds[s.line] });
   }
   return hints;
 }

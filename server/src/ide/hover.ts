@@ -1,8 +1,13 @@
 // Hover text as plain markdown: a layer's breakdown (formula with the numbers substituted, params
 // with and without bias, FLOPs in the chosen convention, memory split, arithmetic intensity, share),
-// a block use's or repeat's totals and costliest layers, or where a referenced name is defined.
+// a block use's or repeat's totals and costliest layers, or where a referenced name is defined. With a
+// hardware target: the roofline on it per layer, a block's estimated time, and on an input line the
+// network's estimated latency, throughput and peak memory against the device's.
 import { CONVENTION_NAME, DTYPE_BYTES, type Analysis, type FlopsConvention, type Group, type Layer } from '../analysis/analyze';
 import type { Pos, Range } from '../syntax/lexer';
+import { peakFor, type Target } from '../hardware/targets';
+import { layerDtype } from '../hardware/roofline';
+import { hardwareView, intensityText, qpsText, rateText, shareText, timeText, type HardwareView } from './hardware';
 import { contains, nameAt, nameIndex } from './navigate';
 import { dtypeText, grouped, human, humanBytes, onnxShape, percentOf as pct } from './units';
 import type { OnnxLayer } from '../onnx/analyze';
@@ -12,7 +17,7 @@ export interface Hover { markdown: string; range: Range }
 
 const shapeText = (shape: number[], batch: number) => [batch, ...shape].join(' x ');
 
-export function layerMarkdown(a: Analysis, l: Layer, flops: FlopsConvention): string {
+export function layerMarkdown(a: Analysis, l: Layer, flops: FlopsConvention, target?: Target): string {
   const { batch, dtype } = a.settings;
   const bytes = DTYPE_BYTES[dtype];
   const c = l.cost;
@@ -36,11 +41,38 @@ export function layerMarkdown(a: Analysis, l: Layer, flops: FlopsConvention): st
   const intensity = l.memoryBytes > 0 ? (l.flops['2macs'] / l.memoryBytes).toFixed(2) : '-';
   lines.push(`- **arithmetic intensity** ${intensity} FLOP/byte (2*MACs FLOPs / bytes)`);
   lines.push(`- **share of the network** ${pct(l.macs, a.totals.macs)} of MACs, ${pct(l.flops[flops], a.totals.flops[flops])} of FLOPs, ${pct(l.memoryBytes, a.totals.memoryBytes)} of memory access`);
+  if (target) lines.push(...rooflineLines(a, l, target));
   return lines.join('\n');
 }
 
+/**
+ * The layer on the target (cost-model.md section 4): intensity against the ridge point, attainable
+ * FLOP/s, the bound, the estimated time (the slower of compute and memory, plus the launch overhead)
+ * and its share of the network's estimated latency.
+ */
+export function rooflineLines(a: Analysis, l: Layer, t: Target): string[] {
+  const hw = hardwareView(a, t);
+  const i = a.layers.indexOf(l);
+  if (i < 0) return [];
+  const r = hw.estimate.layers[i];
+  const dtype = layerDtype(a, i);
+  const peak = peakFor(t, dtype);
+  const ridge = peak / t.bandwidth;
+  const seconds = hw.layerSeconds[i];
+  const head = `**on ${t.name}** (${dtype}: peak ${rateText(peak)}, ${humanBytes(Math.round(t.bandwidth))}/s)`;
+  if (!hw.launches[i] && seconds === 0) return ['', '---', head, `- no kernel of its own${l.foldedInto ? ` (folded into \`${l.foldedInto}\`)` : ''}: 0 us`];
+  const launch = hw.launches[i] && t.launchOverhead > 0 ? ` + ${timeText(t.launchOverhead)} launch` : '';
+  return [
+    '', '---', head,
+    `- **arithmetic intensity** ${intensityText(r.intensity)} FLOP/byte; ridge point ${intensityText(ridge)} FLOP/byte: **${r.bound}-bound**`,
+    `- **attainable** ${rateText(r.attainable)} = min(peak, intensity x bandwidth)`,
+    `- **estimated time** ${timeText(seconds)} = max(compute ${timeText(r.computeSeconds)}, memory ${timeText(r.memorySeconds)})${launch}; ` +
+      `${shareText(seconds, hw.estimate.seconds)} of the network's ${timeText(hw.estimate.seconds)}`,
+  ];
+}
+
 /** An ONNX node: its real name and op type, shapes with the batch and dtypes, and memory by each tensor's own dtype. */
-export function onnxLayerMarkdown(a: Analysis, l: OnnxLayer, flops: FlopsConvention): string {
+export function onnxLayerMarkdown(a: Analysis, l: OnnxLayer, flops: FlopsConvention, target?: Target): string {
   const where = l.graphPath ? ` · in \`${l.graphPath}\`${l.perIteration ? ', per iteration' : ''}` : '';
   const lines = [
     `**${l.name}** · \`${l.opType}\` · ONNX node ${l.nodeIndex}${l.onnxName ? ` \`${l.onnxName}\`` : ''}${where}${l.foldedInto ? ` · folded into \`${l.foldedInto}\`` : ''}`,
@@ -60,11 +92,18 @@ export function onnxLayerMarkdown(a: Analysis, l: OnnxLayer, flops: FlopsConvent
   lines.push(`- **arithmetic intensity** ${l.memoryBytes > 0 ? (l.flops['2macs'] / l.memoryBytes).toFixed(2) : '-'} FLOP/byte (2*MACs FLOPs / bytes)`);
   lines.push(`- **share of the network** ${pct(l.macs, a.totals.macs)} of MACs, ${pct(l.flops[flops], a.totals.flops[flops])} of FLOPs, ${pct(l.memoryBytes, a.totals.memoryBytes)} of memory access`);
   if (l.note) lines.push(`- ${l.note}`);
+  if (target) lines.push(...rooflineLines(a, l, target));
   return lines.join('\n');
 }
 
-export function groupMarkdown(a: Analysis, g: Group, flops: FlopsConvention): string {
+export function groupMarkdown(a: Analysis, g: Group, flops: FlopsConvention, target?: Target): string {
   const layers = a.layers.filter((l) => l.groups.includes(g.name));
+  let time: string[] = [];
+  if (target) {
+    const hw = hardwareView(a, target);
+    const seconds = a.layers.reduce((sum, l, i) => (l.groups.includes(g.name) ? sum + hw.layerSeconds[i] : sum), 0);
+    time = [`- **estimated time** on ${target.name}: ${timeText(seconds)} (${shareText(seconds, hw.estimate.seconds)} of the network's ${timeText(hw.estimate.seconds)})`];
+  }
   const top = [...layers].sort((x, y) => y.flops[flops] - x.flops[flops] || y.memoryBytes - x.memoryBytes).slice(0, 3);
   const { batch, dtype } = a.settings;
   return [
@@ -76,6 +115,7 @@ export function groupMarkdown(a: Analysis, g: Group, flops: FlopsConvention): st
     `- **MACs** ${grouped(g.macs)} (${pct(g.macs, a.totals.macs)} of the network)`,
     `- **FLOPs** ${grouped(g.flops[flops])} (${CONVENTION_NAME[flops]} convention)`,
     `- **memory access** ${grouped(g.memoryBytes)} bytes (${dtype}, batch ${batch}; ${pct(g.memoryBytes, a.totals.memoryBytes)} of the network)`,
+    ...time,
     '',
     'costliest layers:',
     ...top.map((l) => `- \`${l.name}\` ${l.op}: ${human(l.flops[flops])} FLOPs, ${humanBytes(l.memoryBytes)} moved`),
@@ -97,7 +137,26 @@ function nameMarkdown(a: Analysis, name: string, block: string | null): string |
   return null;
 }
 
-export function hover(a: Analysis, pos: Pos, flops: FlopsConvention = '2macs'): Hover | null {
+/** The network on the target: estimated latency, throughput at the batch, peak memory against the device's. */
+export function networkMarkdown(a: Analysis, hw: HardwareView): string {
+  const { target: t, estimate: e } = hw;
+  const m = hw.memory;
+  const batch = a.settings.batch;
+  const launches = e.launches ? ` + ${grouped(e.launches)} launches x ${timeText(t.launchOverhead)}` : '';
+  const peak = m.atLayer ? ` (at \`${m.atLayer}\`)` : '';
+  return [
+    `**network** on **${t.name}** · ${grouped(a.layers.length)} layers · ${dtypeText(a)}, batch ${batch}`,
+    '',
+    `- **estimated latency** ${timeText(e.seconds)} = layers ${timeText(e.seconds - e.launchSeconds)}${launches}`,
+    `- **throughput** ${qpsText(e.qps)} samples/s at batch ${batch}`,
+    `- **memory-bound** ${shareText(e.memoryBoundShare, 1)} of the layers with work`,
+    `- **peak memory** ${humanBytes(m.totalBytes)} = activations ${humanBytes(m.peakBytes)}${peak} + weights ${humanBytes(m.weightBytes)}; ` +
+      `${shareText(m.totalBytes, t.memory)} of the device's ${humanBytes(Math.round(t.memory))}${m.totalBytes > t.memory ? ' **(does not fit)**' : ''}`,
+  ].join('\n');
+}
+
+/** `target`: the active hardware target; without one, hovers show no estimates and an input line has none. */
+export function hover(a: Analysis, pos: Pos, flops: FlopsConvention = '2macs', target?: Target): Hover | null {
   // a layer name read in `from` or `dim()`: where it is defined
   const ref = nameAt(nameIndex(a.syntax), pos);
   if (ref && ref.space === 'layer' && !ref.decl) {
@@ -109,8 +168,12 @@ export function hover(a: Analysis, pos: Pos, flops: FlopsConvention = '2macs'): 
   if (hit.length) {
     const l = hit[0];
     const uses = hit.length > 1 ? `\n\n---\n${hit.length} uses: ${hit.slice(0, 6).map((x) => `\`${x.name}\` ${human(x.macs)} MACs`).join(', ')}${hit.length > 6 ? ', ...' : ''}` : '';
-    return { markdown: (a.onnx ? onnxLayerMarkdown(a, l as OnnxLayer, flops) : layerMarkdown(a, l, flops)) + uses, range: l.range };
+    return { markdown: (a.onnx ? onnxLayerMarkdown(a, l as OnnxLayer, flops, target) : layerMarkdown(a, l, flops, target)) + uses, range: l.range };
   }
   const g = a.groups.find((x) => contains(x.range, pos)); // the outermost: a repeat before its iterations
-  return g ? { markdown: groupMarkdown(a, g, flops), range: g.range } : null;
+  if (g) return { markdown: groupMarkdown(a, g, flops, target), range: g.range };
+  // an input line: the input, then the whole network on the target
+  const input = target && a.layers.length ? a.inputs.find((x) => contains(x.range, pos)) : undefined;
+  if (!input) return null;
+  return { markdown: `**${input.name}** · input ${shown(a, input.shape)}\n\n---\n${networkMarkdown(a, hardwareView(a, target!))}`, range: input.range };
 }

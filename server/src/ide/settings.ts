@@ -2,6 +2,7 @@
 // validated, with defaults for anything missing or malformed, so a client that sends nothing works.
 import { DTYPE_BYTES, FLOPS_CONVENTIONS, type Dtype, type FlopsConvention, type Severity } from '../analysis/analyze';
 import { HINT_FIELDS, type HintField } from './hints';
+import { DEFAULT_TARGET, parseTargets, type Target } from '../hardware/targets';
 
 export type RuleSetting = 'off' | Severity;
 
@@ -12,9 +13,16 @@ export interface EditorSettings {
   inlayHints: { enabled: boolean; content: HintField[] };
   /** per diagnostic code: `off` or a severity; codes not listed keep their defaults */
   rules: Record<string, RuleSetting>;
-  lint: { channelMultiple: number; g1Threshold: number };
+  /** lint thresholds (percent); `channelMultiple` 0 takes the active target's multiple, a positive value overrides it */
+  lint: { channelMultiple: number; g1Threshold: number; g2Threshold: number; g3Threshold: number; g4Threshold: number; fcThreshold: number; hotspotThreshold: number };
   /** symbolic dims of ONNX models by name (`netcost.onnx.dims`: `{ "seq": 128 }`) */
   onnx: { dims: Record<string, number> };
+  /** id of the active hardware target (`netcost.target`); an unknown id falls back to DEFAULT_TARGET with an `unknown-target` warning */
+  target: string;
+  /** user targets: the setting `netcost.targets` (parsed; invalid entries dropped), then the workspace's `netcost.json` (the server adds those) */
+  userTargets: Target[];
+  /** why user target definitions were dropped, one message each (the `unknown-target` warning names them) */
+  targetErrors: string[];
 }
 
 export const DEFAULT_EDITOR_SETTINGS: EditorSettings = {
@@ -23,8 +31,11 @@ export const DEFAULT_EDITOR_SETTINGS: EditorSettings = {
   flopsConvention: '2macs',
   inlayHints: { enabled: true, content: ['shape', 'macs', 'params'] },
   rules: {},
-  lint: { channelMultiple: 16, g1Threshold: 10 },
+  lint: { channelMultiple: 0, g1Threshold: 10, g2Threshold: 20, g3Threshold: 30, g4Threshold: 20, fcThreshold: 50, hotspotThreshold: 25 },
   onnx: { dims: {} },
+  target: DEFAULT_TARGET,
+  userTargets: [],
+  targetErrors: [],
 };
 
 const RULE_SETTINGS: RuleSetting[] = ['off', 'error', 'warning', 'info'];
@@ -43,6 +54,7 @@ export function readSettings(raw: unknown): EditorSettings {
   const rules: Record<string, RuleSetting> = {};
   for (const [code, v] of Object.entries(obj(s.rules))) if (RULE_SETTINGS.includes(v as RuleSetting)) rules[code] = v as RuleSetting;
   const dims: Record<string, number> = {};
+  const targets = s.targets === undefined ? { targets: [], errors: [] } : parseTargets(s.targets);
   for (const [name, v] of Object.entries(obj(obj(s.onnx).dims))) if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 1) dims[name] = v;
   return {
     batchSize: posInt(s.batchSize, d.batchSize),
@@ -50,7 +62,21 @@ export function readSettings(raw: unknown): EditorSettings {
     flopsConvention: FLOPS_CONVENTIONS.includes(s.flopsConvention as FlopsConvention) ? (s.flopsConvention as FlopsConvention) : d.flopsConvention,
     inlayHints: { enabled: typeof hints.enabled === 'boolean' ? hints.enabled : d.inlayHints.enabled, content },
     rules,
-    lint: { channelMultiple: posInt(lint.channelMultiple, d.lint.channelMultiple), g1Threshold: posNum(lint.g1Threshold, d.lint.g1Threshold) },
+    lint: {
+      channelMultiple: typeof lint.channelMultiple === 'number' && Number.isSafeInteger(lint.channelMultiple) && lint.channelMultiple >= 0 ? lint.channelMultiple : d.lint.channelMultiple,
+      g1Threshold: posNum(lint.g1Threshold, d.lint.g1Threshold), g2Threshold: posNum(lint.g2Threshold, d.lint.g2Threshold), g3Threshold: posNum(lint.g3Threshold, d.lint.g3Threshold),
+      g4Threshold: posNum(lint.g4Threshold, d.lint.g4Threshold), fcThreshold: posNum(lint.fcThreshold, d.lint.fcThreshold), hotspotThreshold: posNum(lint.hotspotThreshold, d.lint.hotspotThreshold),
+    },
     onnx: { dims },
+    target: typeof s.target === 'string' && s.target.trim() ? s.target.trim() : d.target,
+    userTargets: targets.targets,
+    targetErrors: targets.errors.map((e) => `netcost.targets: ${e}`),
   };
+}
+
+/** The settings with a workspace's `netcost.json` targets after the setting's (a setting's target of the same id wins);
+ *  `project.errors` name their file already (hardware/config.ts). */
+export function withProjectTargets(s: EditorSettings, project: { targets: Target[]; errors: string[] } | null): EditorSettings {
+  if (!project || (project.targets.length === 0 && project.errors.length === 0)) return s;
+  return { ...s, userTargets: [...s.userTargets, ...project.targets], targetErrors: [...s.targetErrors, ...project.errors] };
 }

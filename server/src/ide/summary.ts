@@ -7,13 +7,19 @@
 //   netcost/onnxListing  params { uri: string } (a `file:` URI of an .onnx model)  ->  { text: string, uri: string }:
 //                    the model rendered as a `.net` listing, and the URI to open it under (scheme `netcost-onnx`,
 //                    the model's path + `.net`); hints, hovers and diagnostics of that document come from the model
+//   netcost/targets  params { uri: string }  ->  TargetList (ide/hardware.ts): the active target's id and every target
+//                    the document's settings and netcost.json offer ({ id, name, kind, detail }), for a target picker
 import { CONVENTION_NAME, type Dtype, type FlopsConvention } from '../analysis/analyze';
 import type { DocumentAnalysis } from './document';
+import type { HardwareView } from './hardware';
+import { qpsText, shortName, timeText } from './hardware-units';
 import { grouped, human, humanBytes } from './units';
 
 export const SUMMARY_REQUEST = 'netcost/summary';
 export const REPORT_REQUEST = 'netcost/report';
 export const LISTING_REQUEST = 'netcost/onnxListing';
+export const TARGETS_REQUEST = 'netcost/targets';
+export type { TargetItem, TargetList } from './hardware';
 /** the scheme of an ONNX model's read-only listing: `netcost-onnx:/home/me/model.onnx.net` */
 export const ONNX_SCHEME = 'netcost-onnx';
 export interface Listing { text: string; uri: string }
@@ -39,22 +45,44 @@ export interface Summary {
   errors: number;
   batch: number;
   dtype: Dtype;
+  /** the active hardware target and the estimates on it; null when there is none */
+  target: TargetSummary | null;
 }
 
-export function summarize(d: DocumentAnalysis, flops: FlopsConvention): Summary {
+export interface TargetSummary {
+  id: string;
+  name: string;
+  /** the roofline estimate of one batch, launch overheads included, in seconds */
+  latencySeconds: number;
+  /** samples per second at the batch */
+  qps: number;
+  /** activations alive at the peak, bytes */
+  peakActivationBytes: number;
+  weightBytes: number;
+  /** the device's memory, bytes */
+  memoryBytes: number;
+}
+
+/** `hw`: the analysis on the active target (ide/hardware.ts hardwareView), when there is one. */
+export function summarize(d: DocumentAnalysis, flops: FlopsConvention, hw?: HardwareView): Summary {
   const { totals, settings, layers } = d.analysis;
   return {
     params: totals.params, macs: totals.macs, flops: totals.flops[flops], flopsConvention: flops, flopsConventionName: CONVENTION_NAME[flops],
     memoryBytes: totals.memoryBytes, layers: layers.length, errors: d.diagnostics.filter((x) => x.severity === 'error').length,
     batch: settings.batch, dtype: settings.dtype,
+    target: hw ? {
+      id: hw.target.id, name: hw.target.name, latencySeconds: hw.estimate.seconds, qps: hw.estimate.qps,
+      peakActivationBytes: hw.memory.peakBytes, weightBytes: hw.memory.weightBytes, memoryBytes: hw.target.memory,
+    } : null,
   };
 }
 
 const errors = (n: number) => `${n} error${n === 1 ? '' : 's'}`;
 
-/** `4.09G MACs · 25.5M params`, and `· 2 errors` when there are some. */
+/** `4.09G MACs · 25.5M params · T4 1.23 ms`, and `· 2 errors` when there are some. */
 export function summaryLabel(s: Summary): string {
-  return `${human(s.macs)} MACs · ${human(s.params)} params${s.errors ? ` · ${errors(s.errors)}` : ''}`;
+  const target = s.target ? ` · ${shortName(s.target)} ${timeText(s.target.latencySeconds)}` : '';
+  return `${human(s.macs)} MACs · ${human(s.params)} params${target}${s.errors ? ` · ${errors(s.errors)}` : ''}`;
 }
 
 /** Every total in full, one per line. */
@@ -65,6 +93,11 @@ export function summaryTooltip(s: Summary): string {
     `MACs: ${grouped(s.macs)}`,
     `FLOPs: ${grouped(s.flops)} (${s.flopsConventionName} convention)`,
     `memory access: ${grouped(s.memoryBytes)} bytes (${humanBytes(s.memoryBytes)})`,
+    ...(s.target ? [
+      `on ${s.target.name} (${s.target.id}): estimated latency ${timeText(s.target.latencySeconds)}, ${qpsText(s.target.qps)} samples/s at batch ${s.batch}`,
+      `peak memory: ${humanBytes(s.target.peakActivationBytes + s.target.weightBytes)} = activations ${humanBytes(s.target.peakActivationBytes)} + weights ${humanBytes(s.target.weightBytes)}, ` +
+        `of the device's ${humanBytes(s.target.memoryBytes)}`,
+    ] : []),
     s.errors ? `${errors(s.errors)}: the totals leave out the layers they break` : 'no errors',
   ].join('\n');
 }

@@ -1,24 +1,27 @@
 // The language server: the only code that speaks LSP. Each handler converts the request, calls one
 // pure function from ide/, and converts the answer back, inside a guard that logs and answers empty.
 import {
-  CodeActionKind, CompletionItemKind, DiagnosticSeverity, InlayHint, InsertTextFormat, LSPErrorCodes, ResponseError, TextDocuments, TextDocumentSyncKind,
+  CodeActionKind, CompletionItemKind, DiagnosticSeverity, DidChangeWatchedFilesNotification, InlayHint, InsertTextFormat, LSPErrorCodes, ResponseError, TextDocuments, TextDocumentSyncKind,
   type CodeAction, type CompletionItem, type Connection, type Diagnostic as LspDiagnostic, type InitializeParams, type InitializeResult,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Severity } from '../analysis/analyze';
 import { IncrementalAnalyzer } from '../analysis/incremental';
 import { statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadProjectConfig } from '../hardware/config';
+import { activeTarget, hardwareView, targetList, unknownTargetDiagnostics } from '../ide/hardware';
 import { analyzeDocument, analyzeOnnxDocument, ruleUrl, type DocumentAnalysis } from '../ide/document';
 import { inlayHints } from '../ide/hints';
 import { hover } from '../ide/hover';
 import { definition, prepareRename, references, rename } from '../ide/navigate';
 import { documentSymbols, foldingRanges } from '../ide/outline';
 import { semanticTokens, TOKEN_MODIFIERS, TOKEN_TYPES } from '../ide/semantic';
-import { DEFAULT_EDITOR_SETTINGS, readSettings, type EditorSettings } from '../ide/settings';
+import { DEFAULT_EDITOR_SETTINGS, readSettings, withProjectTargets, type EditorSettings } from '../ide/settings';
 import { quickFixes } from '../ide/actions';
 import { complete, plainInsertText, type CompletionKind } from '../ide/complete';
-import { LISTING_REQUEST, listingUri, modelUriOf, REPORT_REQUEST, summarize, SUMMARY_REQUEST, type DocumentParams, type Listing } from '../ide/summary';
+import { LISTING_REQUEST, listingUri, modelUriOf, REPORT_REQUEST, summarize, SUMMARY_REQUEST, TARGETS_REQUEST, type DocumentParams, type Listing, type TargetList } from '../ide/summary';
 import { tableReport } from '../cli/report';
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
@@ -53,6 +56,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   let canRefreshHints = false;
   let canSnippet = false;
   let canProgress = false;
+  let canWatchFiles = false;
+  /** the `netcost.json` that applies to a directory (found upward from it), by directory; cleared when one changes */
+  const projects = new Map<string, ReturnType<typeof loadProjectConfig>>();
   /** ONNX analyses by model path: the listing request and the listing document share one (also while it is under way) */
   const models = new Map<string, { settings: EditorSettings; mtimeMs: number; value: Promise<DocumentAnalysis> }>();
   const delay = options.diagnosticsDelay ?? 30;
@@ -67,14 +73,32 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     }
   }
 
+  /** The workspace targets of a document: the `netcost.json` found upward from its directory (a model listing: the model's). */
+  function projectOf(uri: string): ReturnType<typeof loadProjectConfig> | null {
+    const file = modelUriOf(uri) ?? uri;
+    if (!file.startsWith('file:')) return null;
+    const dir = dirname(fileURLToPath(file));
+    let p = projects.get(dir);
+    if (!p) projects.set(dir, (p = loadProjectConfig(dir)));
+    return p;
+  }
+
   function settingsFor(uri: string): Promise<EditorSettings> {
-    if (!canPull) return Promise.resolve(pushed);
     let p = settingsCache.get(uri);
     if (!p) {
-      p = connection.workspace.getConfiguration({ scopeUri: uri, section: 'netcost' }).then(readSettings, () => DEFAULT_EDITOR_SETTINGS);
+      const pulled = canPull ? connection.workspace.getConfiguration({ scopeUri: uri, section: 'netcost' }).then(readSettings, () => DEFAULT_EDITOR_SETTINGS) : Promise.resolve(pushed);
+      p = pulled.then((s) => withProjectTargets(s, projectOf(uri)));
       settingsCache.set(uri, p);
     }
     return p;
+  }
+
+  /** Settings or a `netcost.json` changed: everything is read again, diagnostics and hints follow. */
+  function settingsChanged() {
+    settingsCache.clear();
+    projects.clear();
+    for (const doc of documents.all()) schedule(doc.uri);
+    if (canRefreshHints) void connection.languages.inlayHint.refresh().catch(() => undefined);
   }
 
   function stateOf(uri: string): DocState {
@@ -128,7 +152,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     await guard('diagnostics', uri, undefined, async () => {
       const r = await analysisOf(uri);
       if (!r || documents.get(uri)?.version !== r.doc.version) return; // a newer version will publish
-      const diagnostics: LspDiagnostic[] = r.value.diagnostics.map((d) => ({
+      const found = [...r.value.diagnostics, ...unknownTargetDiagnostics(r.settings, lineText(r.doc, 0), r.settings.targetErrors)];
+      const diagnostics: LspDiagnostic[] = found.map((d) => ({
         range: d.range, severity: SEVERITY[d.severity], code: d.code, codeDescription: { href: ruleUrl(d.code, options.rulesUrl) },
         source: 'netcost', message: d.message,
       }));
@@ -147,6 +172,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     canRefreshHints = params.capabilities.workspace?.inlayHint?.refreshSupport === true;
     canSnippet = params.capabilities.textDocument?.completion?.completionItem?.snippetSupport === true;
     canProgress = params.capabilities.window?.workDoneProgress === true;
+    canWatchFiles = params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -165,12 +191,22 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     };
   });
 
+  connection.onInitialized(() => {
+    // a workspace's netcost.json (or a package.json "netcost" key) adds targets: the client tells when one is created, changed or deleted
+    if (canWatchFiles) {
+      const watchers = [{ globPattern: '**/netcost.json' }, { globPattern: '**/package.json' }];
+      void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers }).catch(() => undefined);
+    }
+  });
+
   connection.onDidChangeConfiguration((params) => {
     const sent = (params.settings as { netcost?: unknown } | null)?.netcost;
     if (sent !== undefined) pushed = readSettings(sent);
-    settingsCache.clear();
-    for (const doc of documents.all()) schedule(doc.uri);
-    if (canRefreshHints) void connection.languages.inlayHint.refresh().catch(() => undefined);
+    settingsChanged();
+  });
+
+  connection.onDidChangeWatchedFiles((params) => {
+    if (params.changes.some((c) => /(^|\/)(netcost|package)\.json$/.test(c.uri))) settingsChanged();
   });
 
   documents.onDidChangeContent(({ document }) => schedule(document.uri));
@@ -185,7 +221,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const r = await analysisOf(params.textDocument.uri);
     if (!r || !r.settings.inlayHints.enabled) return [];
     const { start, end } = params.range;
-    const hints = inlayHints(r.value.analysis, start.line, end.line, { content: r.settings.inlayHints.content, flops: r.settings.flopsConvention });
+    const hints = inlayHints(r.value.analysis, start.line, end.line, { content: r.settings.inlayHints.content, flops: r.settings.flopsConvention, target: activeTarget(r.settings).target });
     return hints.map((h): InlayHint => {
       return { position: { line: h.line, character: h.character ?? lineText(r.doc, h.line).length }, label: h.label, paddingLeft: true, tooltip: h.tooltip };
     });
@@ -194,7 +230,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   connection.onHover((params) => guard('hover', params.textDocument.uri, null, async () => {
     const r = await analysisOf(params.textDocument.uri);
     if (!r) return null;
-    const h = hover(r.value.analysis, params.position, r.settings.flopsConvention);
+    const h = hover(r.value.analysis, params.position, r.settings.flopsConvention, activeTarget(r.settings).target);
     return h && { contents: { kind: 'markdown', value: h.markdown }, range: h.range };
   }));
 
@@ -240,7 +276,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   }));
 
   // ---- completion, quick fixes, and the requests of the VS Code status bar and report command
-  // (netcost/summary and netcost/report; their shapes are documented in ide/summary.ts)
+  // (netcost/summary, netcost/report and netcost/targets; their shapes are documented in ide/summary.ts)
   const COMPLETION_KIND: Record<CompletionKind, CompletionItemKind> = {
     op: CompletionItemKind.Class, block: CompletionItemKind.Module, keyword: CompletionItemKind.Keyword, option: CompletionItemKind.Property,
     value: CompletionItemKind.EnumMember, name: CompletionItemKind.Reference, variable: CompletionItemKind.Variable, function: CompletionItemKind.Function,
@@ -262,7 +298,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   connection.onCodeAction((params) => guard('code actions', params.textDocument.uri, [], async () => {
     const r = await analysisOf(params.textDocument.uri);
     if (!r || (params.context.only && !params.context.only.includes(CodeActionKind.QuickFix))) return [];
-    const fixes = quickFixes(r.value.analysis, r.doc.getText(), params.context.diagnostics, r.settings.lint.channelMultiple);
+    // the multiple the lint used: the setting's override, else the active target's
+    const multiple = r.settings.lint.channelMultiple || (activeTarget(r.settings).target?.channelMultiple ?? 0);
+    const fixes = quickFixes(r.value.analysis, r.doc.getText(), params.context.diagnostics, multiple);
     return fixes.map((f): CodeAction => ({
       title: f.title, kind: f.kind, diagnostics: [f.diagnostic], isPreferred: f.isPreferred, edit: { changes: { [params.textDocument.uri]: f.edits } },
     }));
@@ -270,8 +308,13 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   connection.onRequest(SUMMARY_REQUEST, (p: DocumentParams) => guard('summary', p?.uri, null, async () => {
     const r = await analysisOf(p.uri);
-    return r && summarize(r.value, r.settings.flopsConvention);
+    const target = r && activeTarget(r.settings).target;
+    return r && summarize(r.value, r.settings.flopsConvention, target ? hardwareView(r.value.analysis, target) : undefined);
   }));
+
+  // the target picker: what the document's settings and netcost.json offer (the document need not be open)
+  connection.onRequest(TARGETS_REQUEST, (p: DocumentParams) => guard('targets', p?.uri, null, async (): Promise<TargetList | null> =>
+    typeof p?.uri === 'string' ? targetList(await settingsFor(p.uri)) : null));
 
   connection.onRequest(REPORT_REQUEST, (p: DocumentParams) => guard('report', p?.uri, null, async () => {
     const r = await analysisOf(p.uri);

@@ -93,8 +93,9 @@ function codeEnd(line: string): number {
 }
 
 /** The layer object of one node (fields in one literal: every layer has the same hidden class). */
-function layerOf(inf: Inference, i: number, c: NodeCost, listing: Listing, useRange: Range): OnnxLayer {
+function layerOf(inf: Inference, i: number, c: NodeCost, listing: Listing, useRange: Range, producer: Map<string, number>): OnnxLayer {
   const n = inf.nodes[i];
+  const inputs = n.node.inputs.filter((x, k) => x !== '' && !n.weights[k]);
   const outputs = n.outputs.map(shapeOf);
   const memoryBytes = c.readBytes + c.writtenBytes + c.weightBytes;
   const cost: Cost = {
@@ -104,7 +105,7 @@ function layerOf(inf: Inference, i: number, c: NodeCost, listing: Listing, useRa
   const folded = c.foldedInto === undefined ? null : listing.names[c.foldedInto] ?? null;
   return {
     name: listing.names[i], op: n.node.opType, range: listing.opRanges[i], useRange,
-    inputs: n.node.inputs.filter((x, k) => x !== '' && !n.weights[k]),
+    inputs, inputLayers: inputs.map((x) => producer.get(x) ?? -1),
     inputShapes: n.inputs.filter((_, k) => n.node.inputs[k] !== '' && !n.weights[k]).map(shapeOf),
     attrs: {}, outputShape: outputs[0] ?? [], outputs, trainingParams: c.trainingParams,
     activations: outputs.reduce((p, s) => p + elementsOf(s), 0), cost, foldedInto: folded, biasFromBn: c.biasFromBn === true, biasParams: 0, groups: [],
@@ -150,7 +151,10 @@ export function analyzeOnnx(model: OnnxModel, s: OnnxSettings = {}, file = 'mode
   const listing = renderListing(model, inf, { file, header: header(file, sum, byOp, inf.nodes.length, s) });
   const lines = listing.text.split('\n');
   const useRange = (line: number): Range => ({ start: { line, character: 0 }, end: { line, character: lines[line]?.length ?? 0 } });
-  const layers = inf.nodes.map((_, i) => layerOf(inf, i, costs[i], listing, useRange(listing.nodeLines[i])));
+  // which node produced each tensor (the first one: a subgraph may reuse a name): the peak-memory walk's edges
+  const producer = new Map<string, number>();
+  inf.nodes.forEach((n, i) => { for (const o of n.node.outputs) if (o !== '' && !producer.has(o)) producer.set(o, i); });
+  const layers = inf.nodes.map((_, i) => layerOf(inf, i, costs[i], listing, useRange(listing.nodeLines[i]), producer));
   const modelRange = useRange(0);
   const diagnostics: Diagnostic[] = [
     ...model.diagnostics.map((d) => ({ range: modelRange, severity: d.severity as Severity, code: d.code, message: d.offset === undefined ? d.message : `${d.message} (byte ${d.offset})` })),
