@@ -9,7 +9,7 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:chil
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { CancellationTokenSource, createMessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 
 export const root = join(__dirname, '..');
 const BIN = join(root, 'bin', 'netcost-language-server.js');
@@ -137,6 +137,27 @@ export class Session {
 
   request<T>(method: string, params: unknown): Promise<T> {
     return within(this.conn.sendRequest<T>(method, params), `${method} response`, this.timers, this.wait);
+  }
+  /**
+   * A request whose error answer is data: `{ result }` or `{ error: { code, message } }`. With
+   * `cancel`, the client sends `$/cancelRequest` for it right after sending it.
+   */
+  async settle<T>(method: string, params: unknown, cancel = false): Promise<{ result: T } | { error: { code: number; message: string } }> {
+    const source = new CancellationTokenSource();
+    const sent = this.conn.sendRequest<T>(method, params, source.token);
+    if (cancel) source.cancel();
+    try {
+      return { result: await within(sent, `${method} response`, this.timers, this.wait) };
+    } catch (e) {
+      if (e instanceof ResponseError) return { error: { code: e.code, message: e.message } };
+      throw e;
+    } finally {
+      source.dispose();
+    }
+  }
+  /** The error messages the server logged (window/logMessage of type Error). */
+  errors(): string[] {
+    return this.logs.filter((l) => l.type === 1).map((l) => l.message);
   }
   notify(method: string, params: unknown): Promise<void> {
     return this.conn.sendNotification(method, params);

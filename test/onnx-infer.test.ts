@@ -781,7 +781,7 @@ test('subgraphs nested too deep are not walked', () => {
   for (let d = 1; d <= 20; d++) {
     g = graph({ name: `g${d}`, inputs: [], nodes: [['If', ['c'], [`y${d}`], { then_branch: g, else_branch: leaf }]], outputs: [[`y${d}`, null]] });
   }
-  const r = infer({ inputs: [['x', [3]], ['c', [], BOOL]], nodes: [['If', ['c'], ['out'], { then_branch: g, else_branch: leaf }]] });
+  const r = inferShapes(model({ inputs: [['x', [3]], ['c', [], BOOL]], nodes: [['If', ['c'], ['out'], { then_branch: g, else_branch: leaf }]] }), { dims: {} }, { subgraphDepth: 16 });
   assert.deepEqual(codes(r), ['onnx-subgraph-depth']);
   // the main graph's If, then one If per walked level (16); the deepest one's branches are not walked
   assert.equal(r.nodes.length, 17);

@@ -311,7 +311,7 @@ test('subgraphs nested beyond the depth limit: onnx-limit, the rest is read', ()
   m.graph = nestedIf(10);
   const r = read(encodeModel(m), { depth: 4 });
   assert.ok(codes(r).every((c) => c === 'onnx-limit') && r.diagnostics.length >= 1, JSON.stringify(r.diagnostics));
-  assert.match(r.diagnostics[0].message, /'depth' \(4\)/);
+  assert.match(r.diagnostics[0].message, /'subgraphDepth' \(4\)/); // the reader's `depth` is the limit `subgraphDepth`
   assert.equal(depthOf(r.graph), 4);
   assert.equal(depthOf(read(encodeModel(m)).graph), 10);
 });

@@ -2,13 +2,16 @@
 // the network totals of the active `.net` editor in the status bar (`netcost/summary`) and opens the
 // cost report (`netcost/report`) as a read-only virtual document, and picks the hardware target
 // (`netcost/targets`, written to the setting `netcost.target`). Settings (`netcost.*`, contributed in
-// package.json) reach the server through workspace/configuration.
+// package.json) reach the server through workspace/configuration. "NetCost: Restart Language Server"
+// restarts the server process (its state is only the open documents, which the client sends again).
+// Nothing here writes a user file but the explicit Convert ONNX to .net command, which asks before
+// replacing one; quick fixes and renames are WorkspaceEdits that the user applies.
 import * as path from 'node:path';
 import {
   commands, ConfigurationTarget, EventEmitter, ProgressLocation, StatusBarAlignment, Uri, ViewColumn, window, workspace, type QuickPickItem,
   type CustomReadonlyEditorProvider, type ExtensionContext, type FileSystemWatcher, type TextDocumentContentProvider,
 } from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import {
   LISTING_REQUEST, modelUriOf, ONNX_SCHEME, REPORT_REQUEST, SUMMARY_REQUEST, summaryLabel, summaryTooltip, TARGETS_REQUEST,
   type DocumentParams, type Listing, type Report, type Summary, type TargetList,
@@ -18,6 +21,7 @@ const SHOW_REPORT = 'netcost.showReport';
 const OPEN_ONNX = 'netcost.openOnnx';
 const CONVERT_ONNX = 'netcost.convertOnnx';
 const SELECT_TARGET = 'netcost.selectTarget';
+const RESTART_SERVER = 'netcost.restartServer';
 /** the custom editor that opens an `.onnx` file as its listing (package.json `customEditors`) */
 const ONNX_EDITOR = 'netcost.onnxModel';
 const REPORT_SCHEME = 'netcost-report';
@@ -34,6 +38,8 @@ let client: LanguageClient | undefined;
 export interface NetCostApi {
   summary(uri: Uri | string): Promise<Summary | null>;
   statusBar(): { text: string; tooltip: string; visible: boolean };
+  /** how many times the language server has started (1, then one more per restart, by the command or after a crash) */
+  serverStarts(): number;
 }
 
 export async function activate(context: ExtensionContext): Promise<NetCostApi> {
@@ -48,6 +54,8 @@ export async function activate(context: ExtensionContext): Promise<NetCostApi> {
     synchronize: { configurationSection: 'netcost' },
   };
   const c = (client = new LanguageClient('netcost', 'NetCost', server, options));
+  let starts = 0;
+  context.subscriptions.push(c.onDidChangeState((e) => { if (e.newState === State.Running) starts++; }));
   await c.start();
 
   // the report: a virtual document, read-only and never asking to be saved; it follows the source's edits
@@ -155,6 +163,12 @@ export async function activate(context: ExtensionContext): Promise<NetCostApi> {
     await workspace.getConfiguration('netcost', doc?.uri).update('target', picked.id, where);
   }
 
+  /** Restarts the server: `shutdown` and `exit`, a new process, the open documents sent again (VS Code asks for hints anew); the status bar follows. */
+  async function restartServer() {
+    await window.withProgress({ location: ProgressLocation.Window, title: 'NetCost: restarting the language server' }, () => c.restart());
+    refreshLater();
+  }
+
   // the status bar: the totals of the active `.net` editor; a click opens its report
   const status = window.createStatusBarItem('netcost.summary', StatusBarAlignment.Right, 100);
   status.name = 'NetCost';
@@ -188,6 +202,7 @@ export async function activate(context: ExtensionContext): Promise<NetCostApi> {
     commands.registerCommand(OPEN_ONNX, (arg) => openOnnx(arg)),
     commands.registerCommand(CONVERT_ONNX, convertOnnx),
     commands.registerCommand(SELECT_TARGET, selectTarget),
+    commands.registerCommand(RESTART_SERVER, restartServer),
     window.registerCustomEditorProvider(ONNX_EDITOR, onnxEditor),
     listingsFollow(workspace.createFileSystemWatcher('**/*.onnx', false, false, true)),
     window.onDidChangeActiveTextEditor(() => void refresh()),
@@ -202,6 +217,7 @@ export async function activate(context: ExtensionContext): Promise<NetCostApi> {
   return {
     summary: (uri) => c.sendRequest<Summary | null>(SUMMARY_REQUEST, params(uri)),
     statusBar: () => ({ text: status.text, tooltip: typeof status.tooltip === 'string' ? status.tooltip : status.tooltip?.value ?? '', visible: shown }),
+    serverStarts: () => starts,
   };
 }
 

@@ -7,6 +7,7 @@ import { byStart, type Range } from '../syntax/lexer';
 import { AnalysisError, Env, evaluate, evalNumber, fmtValue, grouped, Trail, type Value } from './values';
 import { checkArg, findOp, formatShape, genericCost, GENERIC_SPEC, OP_NAMES, type ArgSpec, type Args, type Cost, type OpSpec } from './ops';
 import { add, add2, elems, mul2 } from './exact';
+import { bytesOver, LIMIT_DEFAULTS, limitMessage, resolveLimits, type Limits } from './limits';
 
 export type Dtype = 'fp32' | 'fp16' | 'bf16' | 'int8';
 export const DTYPE_BYTES: Record<Dtype, number> = { fp32: 4, fp16: 2, bf16: 2, int8: 1 };
@@ -20,6 +21,8 @@ export interface Settings {
   dtype: Dtype;
   /** values that replace top-level variables of the file (`--set alpha=0.5`) */
   overrides?: Record<string, number>;
+  /** the limits against runaway inputs (limits.ts); missing or invalid ones take their defaults */
+  limits?: Partial<Limits>;
 }
 export const DEFAULT_SETTINGS: Settings = { batch: 1, dtype: 'fp32' };
 
@@ -102,7 +105,8 @@ class ArgValues implements Args {
 
 const NO_FLOPS: Record<FlopsConvention, number> = Object.freeze({ '2macs': 0, exact: 0, macs: 0 });
 
-export const LIMITS = { repeat: 10_000, layers: 200_000, depth: 64, iterations: 200_000 };
+/** the default limits (limits.ts); an analysis takes its own from `Settings.limits` */
+export const LIMITS = LIMIT_DEFAULTS;
 
 // ---- scopes and bindings
 interface Binding {
@@ -190,7 +194,39 @@ export class CostCache {
 }
 
 export function analyze(text: string, settings: Settings = DEFAULT_SETTINGS, cache = new CostCache()): Analysis {
+  const bytes = bytesOver(text, resolveLimits(settings.limits).fileSize);
+  if (bytes >= 0) return tooLargeFile(bytes, settings, text.indexOf('\n'));
   return new Evaluator(parse(text), settings, cache).run();
+}
+
+/** A declared shape (an input's, a generic op's outputs): positive whole numbers whose product stays within
+ *  2^53. A dim or an element count beyond it is `too-large`, reported rather than rounded. */
+function checkShape(shape: number[], what: string, range: Range): number[] {
+  if (shape.some((d) => Number.isInteger(d) && d > Number.MAX_SAFE_INTEGER))
+    throw new AnalysisError('too-large', `${what} shape has a dim beyond 2^53 (${grouped(Number.MAX_SAFE_INTEGER)}), where whole numbers are no longer exact`, range);
+  if (shape.some((d) => !Number.isSafeInteger(d) || d <= 0))
+    throw new AnalysisError('bad-shape', `${what} shape is made of positive whole numbers, got ${fmtValue(shape)}`, range);
+  let n = 1;
+  for (const d of shape) {
+    n *= d;
+    if (!Number.isSafeInteger(n))
+      throw new AnalysisError('too-large', `${what} shape of ${formatShape(shape)} has more than 2^53 (${grouped(Number.MAX_SAFE_INTEGER)}) elements, beyond exact integer range`, range);
+  }
+  return shape;
+}
+
+/** The analysis of a file over the `fileSize` limit (`bytes` long): not parsed, one `limit` error on line 1.
+ *  `lineEnd`: where the first line ends (-1: unknown, the range is empty). The CLI calls it without reading the file. */
+export function tooLargeFile(bytes: number, settings: Settings, lineEnd = -1): Analysis {
+  const limit = resolveLimits(settings.limits).fileSize;
+  const range: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: Math.max(0, lineEnd) } };
+  const message = limitMessage(`a file of ${grouped(bytes)} bytes, more than ${grouped(limit)}`, 'fileSize') + '; the file is not analysed';
+  const zero: Figures = { params: 0, macs: 0, flops: { ...NO_FLOPS }, memoryBytes: 0, weightBytes: 0 };
+  return {
+    settings, inputs: [], layers: [], groups: [], variables: [],
+    diagnostics: [{ range, severity: 'error', code: 'limit', message }],
+    totals: { ...zero, trainingParams: 0, activations: 0 }, syntax: parse(''), evaluations: 0,
+  };
 }
 
 export class Evaluator {
@@ -206,6 +242,8 @@ export class Evaluator {
   private readonly noted = new Set<string>();
   private limitHit = false;
   private iterations = 0; // repeat iterations, bounded: nested repeats that build nothing still cost time
+  private repeats = 0; // repeats being expanded: with `active`, the nesting the `depth` limit bounds
+  private readonly limits: Limits;
 
   private evaluations = 0;
   private readonly trail = new Trail();
@@ -217,7 +255,9 @@ export class Evaluator {
   private lookahead = Infinity;
   private topIndex = 0;
   private root!: Scope;
-  constructor(private file: ParsedFile, readonly settings: Settings, private readonly cache: CostCache) {}
+  constructor(private file: ParsedFile, readonly settings: Settings, private readonly cache: CostCache) {
+    this.limits = resolveLimits(settings.limits);
+  }
 
   run(): Analysis {
     const env: Env = new Env(null, (n, r, axis): number => this.dimOf(root, n, r, axis));
@@ -376,9 +416,7 @@ export class Evaluator {
   private input(s: Extract<Stmt, { kind: 'input' }>, scope: Scope) {
     const v = evaluate(s.shape, scope.env);
     if (typeof v === 'string') throw new AnalysisError('unknown-name', `unknown name \`${v}\``, s.shape.range);
-    const shape = Array.isArray(v) ? v : [v];
-    if (shape.some((d) => !Number.isSafeInteger(d) || d <= 0))
-      throw new AnalysisError('bad-shape', `an input shape is made of positive whole numbers, got ${fmtValue(shape)}`, s.shape.range);
+    const shape = checkShape(Array.isArray(v) ? v : [v], 'an input', s.shape.range);
     const name = s.name?.text ?? 'input';
     this.inputs.push({ name, shape, range: s.range });
     const b: Binding = { outputs: [shape], layer: -1, range: s.range };
@@ -487,7 +525,9 @@ export class Evaluator {
       if (typeof v === 'string') throw new AnalysisError('unknown-name', `unknown name \`${v}\``, s.expect.range);
       const want = Array.isArray(v) ? v : [v];
       const got = out.outputs[0];
-      if (want.length !== got.length || want.some((d, i) => d !== got[i]))
+      if (want.some((d) => Number.isInteger(d) && d > Number.MAX_SAFE_INTEGER))
+        this.error(s.expect.range, 'too-large', `the asserted shape has a dim beyond 2^53 (${grouped(Number.MAX_SAFE_INTEGER)}), where whole numbers are no longer exact`);
+      else if (want.length !== got.length || want.some((d, i) => d !== got[i]))
         this.error(s.expect.range, 'shape-assertion', `expected ${formatShape(want)}, but the output is ${formatShape(got)}`);
     }
     scope.prev = out;
@@ -536,9 +576,9 @@ export class Evaluator {
   }
 
   private checkLayerLimit(range: Range) {
-    if (this.recs.length < LIMITS.layers) return;
+    if (this.recs.length < this.limits.layers) return;
     this.limitHit = true;
-    throw new AnalysisError('limit', `more than ${grouped(LIMITS.layers)} layers; the rest of the file is not analysed`, range);
+    throw new AnalysisError('limit', limitMessage(`more than ${grouped(this.limits.layers)} layers`, 'layers') + '; the rest of the file is not analysed', range);
   }
 
   /** The cost under `key` from the document's cache, else computed (and counted in `evaluations`). */
@@ -600,10 +640,7 @@ export class Evaluator {
   private declaredShape(e: Expr, scope: Scope): number[] {
     const v = evaluate(e, scope.env);
     if (typeof v === 'string') throw new AnalysisError('unknown-name', `unknown name \`${v}\``, e.range);
-    const shape = Array.isArray(v) ? v : [v];
-    if (shape.some((d) => !Number.isSafeInteger(d) || d <= 0))
-      throw new AnalysisError('bad-shape', `an output shape is made of positive whole numbers, got ${fmtValue(shape)}`, e.range);
-    return shape;
+    return checkShape(Array.isArray(v) ? v : [v], 'an output', e.range);
   }
 
   private inputName(b: Binding): string {
@@ -657,8 +694,7 @@ export class Evaluator {
     if (inputCount !== 1) throw new AnalysisError('bad-inputs', `block \`${def.name.text}\` takes one input (\`in\`), got ${inputCount}`, call.range);
     if (this.active.includes(def.name.text))
       throw new AnalysisError('recursive-block', `block \`${def.name.text}\` uses itself (${[...this.active, def.name.text].join(' -> ')})`, call.op.range);
-    if (this.active.length >= LIMITS.depth)
-      throw new AnalysisError('limit', `blocks nested deeper than ${LIMITS.depth}`, call.op.range);
+    this.checkDepth(call.op.range);
     const ordinal = scope.ordinal(def.name.text);
     const local = name ?? `${def.name.text}_${ordinal}`;
     const path = fullName ?? scope.prefix + local;
@@ -705,6 +741,13 @@ export class Evaluator {
     return out.layer === -1 && out === input ? input : { outputs: out.outputs, layer: out.layer, range: call.range };
   }
 
+  /** The `depth` limit, before entering a block use or a repeat body. */
+  private checkDepth(range: Range) {
+    const d = this.active.length + this.repeats;
+    if (d >= this.limits.depth)
+      throw new AnalysisError('limit', limitMessage(`blocks and repeats nested ${grouped(d + 1)} deep, more than ${grouped(this.limits.depth)}`, 'depth'), range);
+  }
+
   private rootEnv(scope: Scope): Env {
     let e = scope.env;
     while (e.parent) e = e.parent;
@@ -724,7 +767,8 @@ export class Evaluator {
   private repeat(s: Extract<Stmt, { kind: 'repeat' }>, scope: Scope) {
     const n = evalNumber(s.count, scope.env);
     if (!Number.isInteger(n) || n < 0) throw new AnalysisError('bad-value', `a repeat count is a non-negative whole number, got ${n}`, s.count.range);
-    if (n > LIMITS.repeat) throw new AnalysisError('limit', `repeat ${n} exceeds the limit of ${grouped(LIMITS.repeat)}`, s.count.range);
+    if (n > this.limits.repeat) throw new AnalysisError('limit', limitMessage(`repeat ${grouped(n)}, more than ${grouped(this.limits.repeat)} iterations`, 'repeat') + '; layers that read it are not analysed', s.count.range);
+    if (n > 0) this.checkDepth(s.count.range);
     const name = s.name?.text ?? `repeat_${scope.ordinal('repeat')}`;
     const path = scope.prefix + name;
     const start = this.recs.length;
@@ -733,11 +777,12 @@ export class Evaluator {
     const singleUse = only?.kind === 'layer' && !only.name && only.ops.length === 1 && this.blocks.has(only.ops[0].op.text) ? only : null;
     this.groupStack.push(path);
     this.groupsArr = null;
+    this.repeats++;
     try {
       for (let i = 0; i < n && !this.limitHit; i++) {
-        if (++this.iterations > LIMITS.iterations) {
+        if (++this.iterations > this.limits.iterations) {
           this.limitHit = true;
-          throw new AnalysisError('limit', `more than ${grouped(LIMITS.iterations)} repeat iterations in all; the rest of the file is not analysed`, s.count.range);
+          throw new AnalysisError('limit', limitMessage(`more than ${grouped(this.limits.iterations)} repeat iterations in all`, 'iterations') + '; the rest of the file is not analysed', s.count.range);
         }
         const env: Env = new Env(scope.env, (n, r, axis): number => this.dimOf(iter, n, r, axis));
         if (s.index) env.setVar(s.index.text, i);
@@ -761,6 +806,7 @@ export class Evaluator {
         scope.prev = iter.prev;
       }
     } finally {
+      this.repeats--;
       this.groupStack.pop();
       this.groupsArr = null;
     }

@@ -1,9 +1,10 @@
 // `netcost FILE`: argument parsing, file reading and exit codes around the pure engine.
 // Exit codes: 0 analysed without errors, 1 the file has errors, 2 usage or I/O error.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { analyze, DTYPE_BYTES, FLOPS_CONVENTIONS, type Dtype, type FlopsConvention } from '../analysis/analyze';
+import { analyze, DTYPE_BYTES, FLOPS_CONVENTIONS, tooLargeFile, type Dtype, type FlopsConvention } from '../analysis/analyze';
+import { parseLimitFlag, resolveLimits, type Limits } from '../analysis/limits';
 import { analyzeOnnxFile, type OnnxAnalysis, type Progress } from '../onnx/analyze';
 import { diagnosticLines, jsonReport, tableReport, targetsTable, type HardwareReport } from './report';
 import { loadProjectConfig } from '../hardware/config';
@@ -31,6 +32,10 @@ options:
   --target NAME          estimate latency (roofline + launch overheads), QPS and peak memory on a
                          hardware target: a latency column and a footer (docs/hardware.md)
   --targets              list the built-in targets and those of the project's netcost.json
+  --limit NAME=N         raise or lower a limit against runaway inputs (repeatable): fileSize,
+                         layers, repeat, iterations, depth (.net); onnxFileSize, nodes, tensors,
+                         valueInfos, rank, subgraphDepth, stringBytes, listElements (ONNX);
+                         defaults in docs/rules.md
   -h, --help             this help
   -v, --version          the version
 
@@ -56,7 +61,7 @@ function options(argv: string[]) {
         batch: { type: 'string' }, dtype: { type: 'string' }, flops: { type: 'string' },
         set: { type: 'string', multiple: true }, dim: { type: 'string', multiple: true },
         'by-op': { type: 'boolean' }, top: { type: 'string' },
-        target: { type: 'string' }, targets: { type: 'boolean' },
+        target: { type: 'string' }, targets: { type: 'boolean' }, limit: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
       },
     });
@@ -86,7 +91,13 @@ function options(argv: string[]) {
     if (!m || !Number.isFinite(value)) throw new UsageError(`--set: expected NAME=NUMBER, got '${s}'`);
     overrides[m[1]] = value;
   }
-  return { ...v, batch, batchGiven: v.batch !== undefined, dtypeGiven: v.dtype !== undefined, dtype, flops, overrides, dims, top, byOp: v['by-op'] === true, files: parsed.positionals };
+  const limits: Partial<Limits> = {};
+  for (const s of v.limit ?? []) {
+    const l = parseLimitFlag(s);
+    if (typeof l === 'string') throw new UsageError(`--limit: ${l}`);
+    limits[l[0]] = l[1];
+  }
+  return { ...v, limits, batch, batchGiven: v.batch !== undefined, dtypeGiven: v.dtype !== undefined, dtype, flops, overrides, dims, top, byOp: v['by-op'] === true, files: parsed.positionals };
 }
 
 type Options = ReturnType<typeof options>;
@@ -116,7 +127,7 @@ function onnx(file: string, o: Options, io: Io, target: Target | null): number {
     return 2;
   }
   const progress = io.progress?.(file);
-  const a = analyzeOnnxFile(file, { batch: o.batchGiven ? o.batch : undefined, dims: o.dims, dtype: o.dtypeGiven ? o.dtype : undefined }, file, progress);
+  const a = analyzeOnnxFile(file, { batch: o.batchGiven ? o.batch : undefined, dims: o.dims, dtype: o.dtypeGiven ? o.dtype : undefined, limits: o.limits }, file, progress);
   progress?.('done', 1, 1);
   if (a.diagnostics.some((d) => d.code === 'onnx-io')) {
     io.err(`netcost: ${file}: ${a.diagnostics.find((d) => d.code === 'onnx-io')!.message}\n`);
@@ -157,17 +168,21 @@ export function main(argv: string[], io: Io, version = '0.0.0'): number {
     const target = o.target === undefined ? null : resolveTarget(o.target, projectTargets(dirname(file), io));
     if (/\.onnx$/i.test(file)) return onnx(file, o, io, target);
     if (Object.keys(o.dims).length) throw new UsageError('--dim binds dimensions of an ONNX model; a .net file sets its sizes with --set NAME=VALUE');
+    const settings = { batch: o.batch, dtype: o.dtype, overrides: o.overrides, limits: o.limits };
     let text: string;
+    let size = -1;
     try {
-      text = readFileSync(file, 'utf8');
+      // a file over the `fileSize` limit is not read: its analysis is the one limit error
+      size = statSync(file).size;
+      text = size > resolveLimits(o.limits).fileSize ? '' : readFileSync(file, 'utf8');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
       io.err(`netcost: ${file}: ${why}\n`);
       return 2;
     }
-    const a = analyze(text, { batch: o.batch, dtype: o.dtype, overrides: o.overrides });
-    const missing = Object.keys(o.overrides).filter((n) => !a.variables.some((v) => v.name === n));
+    const a = size > resolveLimits(o.limits).fileSize ? tooLargeFile(size, settings) : analyze(text, settings);
+    const missing = size > resolveLimits(o.limits).fileSize ? [] : Object.keys(o.overrides).filter((n) => !a.variables.some((v) => v.name === n));
     if (missing.length) {
       const names = a.variables.map((v) => v.name).join(', ') || 'none';
       throw new UsageError(`--set ${missing[0]}: ${file} has no top-level variable \`${missing[0]}\` (its variables: ${names})`);

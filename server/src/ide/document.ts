@@ -6,6 +6,7 @@ import { lint, RULE_CODES, type LintOptions, type RuleCode } from '../lint/lint'
 import { DEFAULT_TARGET, findTarget, type Target } from '../hardware/targets';
 import type { EditorSettings } from './settings';
 import { analyzeOnnxFile, type OnnxAnalysis, type Progress } from '../onnx/analyze';
+import { bytesOver, resolveLimits } from '../analysis/limits';
 
 export interface DocumentAnalysis {
   analysis: Analysis;
@@ -20,7 +21,10 @@ export const ruleUrl = (code: string, base = RULES_URL) => `${base}#${code}`;
 
 /** `analyzer` keeps the document's earlier work: pass the same one for every version of a document. */
 export function analyzeDocument(text: string, s: EditorSettings, analyzer = new IncrementalAnalyzer()): DocumentAnalysis {
-  const analysis = analyzer.analyze(text, { batch: s.batchSize, dtype: s.dtype });
+  const settings = { batch: s.batchSize, dtype: s.dtype, limits: s.limits };
+  // a file over the `fileSize` limit is not parsed: one `limit` error (the incremental analyzer would parse it first)
+  const tooLarge = bytesOver(text, resolveLimits(s.limits).fileSize) >= 0;
+  const analysis = tooLarge ? analyze(text, settings) : analyzer.analyze(text, settings);
   let diagnostics: Diagnostic[] | undefined;
   return {
     analysis,
@@ -35,14 +39,17 @@ export function analyzeDocument(text: string, s: EditorSettings, analyzer = new 
  * same findings as a hand-written file. `--batch` binds only when the user changed it from 1.
  */
 export function analyzeOnnxDocument(path: string, name: string, s: EditorSettings, progress?: Progress): DocumentAnalysis & { analysis: OnnxAnalysis } {
-  const analysis = analyzeOnnxFile(path, { batch: s.batchSize === 1 ? undefined : s.batchSize, dims: s.onnx.dims, dtype: s.dtype === 'fp32' ? undefined : s.dtype }, name, progress);
+  const analysis = analyzeOnnxFile(path, { batch: s.batchSize === 1 ? undefined : s.batchSize, dims: s.onnx.dims, dtype: s.dtype === 'fp32' ? undefined : s.dtype, limits: s.limits }, name, progress);
   let diagnostics: Diagnostic[] | undefined;
   return {
     analysis,
     get diagnostics() {
       if (diagnostics) return diagnostics;
       const text = analysis.onnx.listing.text;
-      return (diagnostics = [...applyRules(analysis.diagnostics, s), ...lints(analyze(text, analysis.settings), text, s)]);
+      // the listing is ours, one line per node: the model's limits bound it, not those of a hand-written file
+      const limits = resolveLimits(s.limits);
+      const listing = { ...analysis.settings, limits: { ...limits, fileSize: Number.MAX_SAFE_INTEGER, layers: Math.max(limits.layers, limits.nodes) } };
+      return (diagnostics = [...applyRules(analysis.diagnostics, s), ...lints(analyze(text, listing), text, s)]);
     },
   };
 }

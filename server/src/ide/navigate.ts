@@ -212,20 +212,27 @@ class IndexBuilder {
     if (dot > 0) this.use(scope, 'layer', r.name.slice(0, dot), onLine(r.range.start, dot), full);
   }
 
-  private expr(e: Expr, scope: Scope) {
-    switch (e.kind) {
-      case 'num': return;
-      case 'name': this.use(scope, 'value', e.name, e.range); return;
-      case 'unary': this.expr(e.operand, scope); return;
-      case 'binary': this.expr(e.left, scope); this.expr(e.right, scope); return;
-      case 'tuple': for (const x of e.items) this.expr(x, scope); return;
-      case 'call':
-        this.use(scope, 'function', e.callee.text, e.callee.range);
-        e.args.forEach((x, i) => {
-          // `dim(NAME, axis)` reads a layer
-          if (i === 0 && x.kind === 'name' && e.callee.text === 'dim') this.use(scope, 'layer', x.name, x.range);
-          else this.expr(x, scope);
-        });
+  /** Walks an expression with an explicit stack, in source order: `1 + 1 + ... + 1` is a tree as deep
+   *  as it is long, and a recursive walk would overflow the stack on a few thousand terms. */
+  private expr(root: Expr, scope: Scope) {
+    const todo: (Expr | { layer: Expr & { kind: 'name' } })[] = [root];
+    while (todo.length) {
+      const e = todo.pop()!;
+      if ('layer' in e) { this.use(scope, 'layer', e.layer.name, e.layer.range); continue; }
+      switch (e.kind) {
+        case 'num': break;
+        case 'name': this.use(scope, 'value', e.name, e.range); break;
+        case 'unary': todo.push(e.operand); break;
+        case 'binary': todo.push(e.right, e.left); break;
+        case 'tuple': for (let i = e.items.length - 1; i >= 0; i--) todo.push(e.items[i]); break;
+        case 'call':
+          this.use(scope, 'function', e.callee.text, e.callee.range);
+          for (let i = e.args.length - 1; i >= 0; i--) {
+            const x = e.args[i];
+            // `dim(NAME, axis)` reads a layer
+            todo.push(i === 0 && x.kind === 'name' && e.callee.text === 'dim' ? { layer: x } : x);
+          }
+      }
     }
   }
 }

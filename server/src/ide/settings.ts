@@ -3,6 +3,7 @@
 import { DTYPE_BYTES, FLOPS_CONVENTIONS, type Dtype, type FlopsConvention, type Severity } from '../analysis/analyze';
 import { HINT_FIELDS, type HintField } from './hints';
 import { DEFAULT_TARGET, parseTargets, type Target } from '../hardware/targets';
+import { LIMIT_DEFAULTS, resolveLimits, type Limits } from '../analysis/limits';
 
 export type RuleSetting = 'off' | Severity;
 
@@ -23,6 +24,8 @@ export interface EditorSettings {
   userTargets: Target[];
   /** why user target definitions were dropped, one message each (the `unknown-target` warning names them) */
   targetErrors: string[];
+  /** the limits against runaway and hostile inputs (`netcost.limits.<name>`, analysis/limits.ts); invalid values take the defaults */
+  limits: Limits;
 }
 
 export const DEFAULT_EDITOR_SETTINGS: EditorSettings = {
@@ -36,6 +39,7 @@ export const DEFAULT_EDITOR_SETTINGS: EditorSettings = {
   target: DEFAULT_TARGET,
   userTargets: [],
   targetErrors: [],
+  limits: { ...LIMIT_DEFAULTS },
 };
 
 const RULE_SETTINGS: RuleSetting[] = ['off', 'error', 'warning', 'info'];
@@ -71,6 +75,7 @@ export function readSettings(raw: unknown): EditorSettings {
     target: typeof s.target === 'string' && s.target.trim() ? s.target.trim() : d.target,
     userTargets: targets.targets,
     targetErrors: targets.errors.map((e) => `netcost.targets: ${e}`),
+    limits: { ...resolveLimits(obj(s.limits)) },
   };
 }
 

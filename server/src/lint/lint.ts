@@ -174,8 +174,9 @@ export function lint(a: Analysis, text: string, options: LintOptions = {}): Diag
     if (enabled('fc-dominant')) push(fcDominant(layer, a.totals.params, th('fcThreshold')));
     if (enabled('shuffle-unsupported')) push(shuffleUnsupported(cx, layer));
   });
-  if (enabled('hotspot')) findings.push(...hotspots(cx, th('hotspotThreshold')));
-  if (enabled('g3-fragmentation')) findings.push(...fragmentation(cx, text, th('g3Threshold')));
+  // (not `push(...list)`: a list of 100,000 findings passed as arguments overflows the stack)
+  if (enabled('hotspot')) for (const f of hotspots(cx, th('hotspotThreshold'))) findings.push(f);
+  if (enabled('g3-fragmentation')) for (const f of fragmentation(cx, text, th('g3Threshold'))) findings.push(f);
   if (enabled('g4-elementwise')) push(elementwise(cx, th('g4Threshold'), (l) => silenced({ ...l, code: 'g4-elementwise' })));
 
   // suppression: `# netcost-ignore` on the reported line, or on the top-level line that built it
@@ -486,11 +487,26 @@ function fragmentation(cx: Context, text: string, threshold: number): Finding[] 
   const figures = (m: ReturnType<typeof measure>) =>
     `launch overhead ${percent(m.share)}% of its estimated ${duration(m.total)} on ${t.name} (${m.ops} launches of ${duration(t.launchOverhead)})`;
 
-  // blocks and repeats that hold no other block or repeat
-  const names = a.groups.map((g) => g.name);
+  // blocks and repeats that hold no other block or repeat. Not quadratic: a file of nested repeats has
+  // 100,000 groups, with names of hundreds of characters (sorted once, each looked up by binary search)
+  const sorted = a.groups.map((g) => g.name).sort();
+  const holdsAnother = (name: string) => {
+    const key = `${name}.`;
+    let lo = 0, hi = sorted.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (sorted[mid] < key) lo = mid + 1; else hi = mid; }
+    return lo < sorted.length && sorted[lo].startsWith(key);
+  };
+  const membersOf = new Map<string, number[]>();
+  a.layers.forEach((l, i) => {
+    for (const n of l.groups) {
+      const m = membersOf.get(n);
+      if (!m) membersOf.set(n, [i]);
+      else if (m[m.length - 1] !== i) m.push(i);
+    }
+  });
   for (const g of a.groups) {
-    if (names.some((n) => n.startsWith(`${g.name}.`))) continue;
-    const members = a.layers.map((l, i) => (l.groups.includes(g.name) ? i : -1)).filter((i) => i >= 0);
+    if (holdsAnother(g.name)) continue;
+    const members = membersOf.get(g.name) ?? [];
     if (!members.length) continue;
     const m = measure(members);
     if (m.ops < G3_MIN_OPERATORS || !(m.share >= threshold)) continue;

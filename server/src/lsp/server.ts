@@ -1,8 +1,12 @@
 // The language server: the only code that speaks LSP. Each handler converts the request, calls one
 // pure function from ide/, and converts the answer back, inside a guard that logs and answers empty.
+// Every request and notification (document sync included) runs inside that guard; requests take the
+// client's cancellation token and are answered for the document's current version only.
 import {
   CodeActionKind, CompletionItemKind, DiagnosticSeverity, DidChangeWatchedFilesNotification, InlayHint, InsertTextFormat, LSPErrorCodes, ResponseError, TextDocuments, TextDocumentSyncKind,
-  type CodeAction, type CompletionItem, type Connection, type Diagnostic as LspDiagnostic, type InitializeParams, type InitializeResult,
+  type CancellationToken, type CodeAction, type CompletionItem, type Connection, type Diagnostic as LspDiagnostic, type InitializeParams, type InitializeResult,
+  type CodeActionParams, type CompletionParams, type DefinitionParams, type DocumentSymbolParams, type FoldingRangeParams, type Hover, type HoverParams,
+  type InlayHintParams, type PrepareRenameParams, type ReferenceParams, type RenameParams, type SemanticTokensParams, type TextDocumentContentChangeEvent,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Severity } from '../analysis/analyze';
@@ -32,6 +36,59 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
 const lineText = (doc: TextDocument, line: number) =>
   doc.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } }).replace(/\r?\n$/, '');
 
+/** Where a message points, for the log: its document and its position or range (1-based, as editors show them). */
+function contextOf(params: unknown): { uri: string; at: string } {
+  const p = (params ?? {}) as { textDocument?: { uri?: unknown }; uri?: unknown; position?: unknown; range?: unknown };
+  const given = p.textDocument?.uri ?? p.uri;
+  const uri = typeof given === 'string' ? given : given === undefined ? '(no document)' : `(a malformed uri: ${JSON.stringify(given)})`;
+  const pos = (x: unknown) => {
+    const q = x as { line?: unknown; character?: unknown } | null;
+    return q && typeof q.line === 'number' && typeof q.character === 'number' ? `${q.line + 1}:${q.character + 1}` : null;
+  };
+  const r = p.range as { start?: unknown; end?: unknown } | null | undefined;
+  const at = pos(p.position) ?? (r && pos(r.start) && pos(r.end) ? `${pos(r.start)}-${pos(r.end)}` : null);
+  return { uri, at: at ? ` at ${at}` : '' };
+}
+
+/** Thrown at a checkpoint of a request the client cancelled: answered `RequestCancelled`, not logged. */
+class Cancelled extends Error {}
+/** Thrown when the document kept changing while a request was answered: answered `ContentModified`, not logged. */
+class Modified extends Error {}
+
+const isPosition = (p: unknown): p is { line: number; character: number } =>
+  typeof p === 'object' && p !== null && Number.isSafeInteger((p as { line: unknown }).line) && Number.isSafeInteger((p as { character: unknown }).character);
+
+/**
+ * The document store's updates (`TextDocuments` calls them for didOpen / didChange). A malformed change
+ * is refused before anything is applied (the document stays as it was; the guard logs it). Every range
+ * is clamped to the document first, as `TextDocument.offsetAt` clamps (past the end of a line: its end;
+ * past the last line: the end of the text; negative: the start): the same text as the library gives,
+ * without the line-offset table it corrupts for a range whose lines lie past the end of the document.
+ */
+const DOCUMENT_STORE = {
+  create(uri: string, languageId: string, version: number, content: string): TextDocument {
+    if (typeof uri !== 'string' || typeof content !== 'string' || typeof version !== 'number') throw new TypeError('didOpen without a uri, a version or a text');
+    return TextDocument.create(uri, languageId, version, content);
+  },
+  update(doc: TextDocument, changes: TextDocumentContentChangeEvent[], version: number): TextDocument {
+    if (!Array.isArray(changes) || typeof version !== 'number') throw new TypeError('didChange without content changes or a version');
+    const checked = changes.map((c, i) => {
+      const change = c as { text?: unknown; range?: { start?: unknown; end?: unknown } };
+      if (typeof change?.text !== 'string') throw new TypeError(`content change ${i} has no text`);
+      if (change.range === undefined) return { text: change.text };
+      if (!isPosition(change.range?.start) || !isPosition(change.range.end)) throw new TypeError(`content change ${i} has a malformed range: ${JSON.stringify(change.range)}`);
+      return { text: change.text, range: { start: change.range.start, end: change.range.end } };
+    });
+    for (const c of checked) {
+      const clamp = (p: { line: number; character: number }) => doc.positionAt(doc.offsetAt(p));
+      doc = TextDocument.update(doc, [c.range ? { text: c.text, range: { start: clamp(c.range.start), end: clamp(c.range.end) } } : c], version);
+    }
+    return doc;
+  },
+};
+
+interface Analysed { doc: TextDocument; version: number; settings: EditorSettings; value: DocumentAnalysis }
+
 interface DocState {
   /** the document's incremental analysis: reparses the edited line, resumes at the first changed statement */
   analyzer: IncrementalAnalyzer;
@@ -48,7 +105,7 @@ export interface ServerOptions {
 }
 
 export function startServer(connection: Connection, options: ServerOptions = {}): void {
-  const documents = new TextDocuments(TextDocument);
+  const documents = new TextDocuments(DOCUMENT_STORE);
   const states = new Map<string, DocState>();
   const settingsCache = new Map<string, Promise<EditorSettings>>();
   let pushed: EditorSettings = DEFAULT_EDITOR_SETTINGS; // for clients without workspace/configuration
@@ -63,14 +120,41 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const models = new Map<string, { settings: EditorSettings; mtimeMs: number; value: Promise<DocumentAnalysis> }>();
   const delay = options.diagnosticsDelay ?? 30;
 
-  /** Runs a handler; an exception is logged with its context and answered with `fallback`. */
-  async function guard<T>(what: string, uri: string, fallback: T, f: () => T | Promise<T>): Promise<T> {
+  let shutDown = false;
+
+  /**
+   * Runs the handler of `method` (a request or a notification): an exception is logged with the method,
+   * the document and the position of `params` and answered with `fallback`; a cancelled request is
+   * answered `RequestCancelled`, one whose document kept changing `ContentModified`.
+   */
+  async function guard<T>(what: string, method: string, params: unknown, fallback: T, f: () => T | Promise<T>): Promise<T | ResponseError<void>> {
     try {
       return await f();
     } catch (e) {
-      connection.console.error(`netcost: ${what} failed for ${uri}: ${(e as Error).stack ?? e}`);
+      if (e instanceof Cancelled) return new ResponseError(LSPErrorCodes.RequestCancelled, `${method} cancelled`);
+      if (e instanceof Modified) return new ResponseError(LSPErrorCodes.ContentModified, `${method}: the document kept changing`);
+      const { uri, at } = contextOf(params);
+      const error = e instanceof Error ? e : new Error(String(e));
+      const frames = error.stack?.split('\n').slice(1).join('\n');
+      connection.console.error(`netcost: ${what} failed for ${uri}${at}: ${String(error)} [${method}]${frames ? `\n${frames}` : ''}`);
       return fallback;
     }
+  }
+  /** The guarded handler of a request: it gets the request's params and cancellation token. */
+  const request = <P, R>(method: string, what: string, fallback: R, f: (params: P, token: CancellationToken) => R | Promise<R>) =>
+    (params: P, token: CancellationToken) => guard(what, method, params, fallback, () => f(params, token));
+  /** The guarded handler of a notification. */
+  const notification = <P>(method: string, what: string, f: (params: P) => void | Promise<void>) =>
+    (params: P) => void guard(what, method, params, undefined, () => f(params));
+
+  /**
+   * A point of a request where it may stop: the event loop turns once (a `$/cancelRequest` or newer
+   * edits arrive), then a cancelled request ends here with `RequestCancelled`.
+   */
+  async function checkpoint(token: CancellationToken | undefined) {
+    if (!token) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    if (token.isCancellationRequested) throw new Cancelled();
   }
 
   /** The workspace targets of a document: the `netcost.json` found upward from its directory (a model listing: the model's). */
@@ -89,6 +173,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const pulled = canPull ? connection.workspace.getConfiguration({ scopeUri: uri, section: 'netcost' }).then(readSettings, () => DEFAULT_EDITOR_SETTINGS) : Promise.resolve(pushed);
       p = pulled.then((s) => withProjectTargets(s, projectOf(uri)));
       settingsCache.set(uri, p);
+      p.catch(() => { if (settingsCache.get(uri) === p) settingsCache.delete(uri); }); // a failure is not kept
     }
     return p;
   }
@@ -130,14 +215,19 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return value;
   }
 
-  /** The analysis of the document as it is now (never an older version), computed at most once. */
-  async function analysisOf(uri: string): Promise<{ doc: TextDocument; settings: EditorSettings; value: DocumentAnalysis } | null> {
+  /**
+   * The analysis of the document as it is now (never an older version), computed at most once per
+   * version and settings; `version` is the version analysed (the document object itself is updated in
+   * place by later edits). With a token, a cancelled request stops before the analysis.
+   */
+  async function analysisOf(uri: string, token?: CancellationToken): Promise<Analysed | null> {
     const settings = await settingsFor(uri);
+    await checkpoint(token);
     const model = modelUriOf(uri);
     if (model) {
       const value = await modelAnalysis(model, settings);
       const doc = documents.get(uri);
-      return doc ? { doc, settings, value } : null;
+      return doc ? { doc, version: doc.version, settings, value } : null;
     }
     const doc = documents.get(uri); // read after the await: edits may have arrived meanwhile
     if (!doc) return null;
@@ -145,19 +235,37 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (!state.result || state.result.version !== doc.version || state.result.settings !== settings) {
       state.result = { version: doc.version, settings, value: analyzeDocument(doc.getText(), settings, state.analyzer) };
     }
-    return { doc, settings, value: state.result.value };
+    return { doc, version: state.result.version, settings, value: state.result.value };
+  }
+
+  /**
+   * The analysis a request answers from: a cancelled request stops before analysing and before
+   * formatting; an analysis whose version is no longer current when the answer is about to be
+   * formatted is dropped and the current version analysed (after 3 tries: `ContentModified`).
+   */
+  async function current(uri: string, token: CancellationToken): Promise<Analysed | null> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const r = await analysisOf(uri, token);
+      if (!r) return null;
+      await checkpoint(token);
+      const now = documents.get(uri);
+      if (!now) return null;
+      if (now.version === r.version) return r; // nothing awaits between here and the answer
+    }
+    throw new Modified();
   }
 
   async function publishDiagnostics(uri: string) {
-    await guard('diagnostics', uri, undefined, async () => {
+    await guard('diagnostics', 'textDocument/publishDiagnostics', { uri }, undefined, async () => {
+      if (shutDown) return;
       const r = await analysisOf(uri);
-      if (!r || documents.get(uri)?.version !== r.doc.version) return; // a newer version will publish
+      if (!r || documents.get(uri)?.version !== r.version) return; // a newer version will publish
       const found = [...r.value.diagnostics, ...unknownTargetDiagnostics(r.settings, lineText(r.doc, 0), r.settings.targetErrors)];
       const diagnostics: LspDiagnostic[] = found.map((d) => ({
         range: d.range, severity: SEVERITY[d.severity], code: d.code, codeDescription: { href: ruleUrl(d.code, options.rulesUrl) },
         source: 'netcost', message: d.message,
       }));
-      await connection.sendDiagnostics({ uri, version: r.doc.version, diagnostics });
+      await connection.sendDiagnostics({ uri, version: r.version, diagnostics });
     });
   }
 
@@ -167,12 +275,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     state.timer = setTimeout(() => void publishDiagnostics(uri), delay);
   }
 
-  connection.onInitialize((params: InitializeParams): InitializeResult => {
-    canPull = params.capabilities.workspace?.configuration === true;
-    canRefreshHints = params.capabilities.workspace?.inlayHint?.refreshSupport === true;
-    canSnippet = params.capabilities.textDocument?.completion?.completionItem?.snippetSupport === true;
-    canProgress = params.capabilities.window?.workDoneProgress === true;
-    canWatchFiles = params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
+  function capabilitiesOf(): InitializeResult {
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -189,36 +292,53 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       },
       serverInfo: { name: 'netcost-language-server' },
     };
-  });
+  }
 
-  connection.onInitialized(() => {
+  // a client whose capabilities cannot be read gets the server's, and is asked for nothing optional
+  connection.onInitialize((params: InitializeParams) => guard('initialize', 'initialize', params, capabilitiesOf(), (): InitializeResult => {
+    const caps = params.capabilities;
+    canPull = caps.workspace?.configuration === true;
+    canRefreshHints = caps.workspace?.inlayHint?.refreshSupport === true;
+    canSnippet = caps.textDocument?.completion?.completionItem?.snippetSupport === true;
+    canProgress = caps.window?.workDoneProgress === true;
+    canWatchFiles = caps.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
+    return capabilitiesOf();
+  }) as Promise<InitializeResult>); // the guard answers nothing but the result here: no token, hence no cancellation
+
+  connection.onInitialized(notification('initialized', 'initialized', () => {
     // a workspace's netcost.json (or a package.json "netcost" key) adds targets: the client tells when one is created, changed or deleted
     if (canWatchFiles) {
       const watchers = [{ globPattern: '**/netcost.json' }, { globPattern: '**/package.json' }];
       void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers }).catch(() => undefined);
     }
-  });
+  }));
 
-  connection.onDidChangeConfiguration((params) => {
+  // `shutdown`: no diagnostics are published any more; `exit` then ends the process (with 0 after a shutdown: vscode-languageserver)
+  connection.onShutdown(() => guard('shutdown', 'shutdown', null, undefined, () => {
+    shutDown = true;
+    for (const state of states.values()) clearTimeout(state.timer);
+  }));
+
+  connection.onDidChangeConfiguration(notification('workspace/didChangeConfiguration', 'settings change', (params: { settings: unknown }) => {
     const sent = (params.settings as { netcost?: unknown } | null)?.netcost;
     if (sent !== undefined) pushed = readSettings(sent);
     settingsChanged();
-  });
+  }));
 
-  connection.onDidChangeWatchedFiles((params) => {
+  connection.onDidChangeWatchedFiles(notification('workspace/didChangeWatchedFiles', 'watched files', (params: { changes: { uri: string }[] }) => {
     if (params.changes.some((c) => /(^|\/)(netcost|package)\.json$/.test(c.uri))) settingsChanged();
-  });
+  }));
 
   documents.onDidChangeContent(({ document }) => schedule(document.uri));
   documents.onDidClose(({ document }) => {
     clearTimeout(states.get(document.uri)?.timer);
     states.delete(document.uri);
     settingsCache.delete(document.uri);
-    void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
+    void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] }).catch(() => undefined);
   });
 
-  connection.languages.inlayHint.on((params) => guard('inlay hints', params.textDocument.uri, [], async () => {
-    const r = await analysisOf(params.textDocument.uri);
+  connection.languages.inlayHint.on(request('textDocument/inlayHint', 'inlay hints', [] as InlayHint[], async (params: InlayHintParams, token) => {
+    const r = await current(params.textDocument.uri, token);
     if (!r || !r.settings.inlayHints.enabled) return [];
     const { start, end } = params.range;
     const hints = inlayHints(r.value.analysis, start.line, end.line, { content: r.settings.inlayHints.content, flops: r.settings.flopsConvention, target: activeTarget(r.settings).target });
@@ -227,51 +347,51 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     });
   }));
 
-  connection.onHover((params) => guard('hover', params.textDocument.uri, null, async () => {
-    const r = await analysisOf(params.textDocument.uri);
+  connection.onHover(request('textDocument/hover', 'hover', null, async (params: HoverParams, token): Promise<Hover | null> => {
+    const r = await current(params.textDocument.uri, token);
     if (!r) return null;
     const h = hover(r.value.analysis, params.position, r.settings.flopsConvention, activeTarget(r.settings).target);
     return h && { contents: { kind: 'markdown', value: h.markdown }, range: h.range };
   }));
 
   // ---- navigation: outline, definition, references, rename, folding, semantic tokens
-  connection.onDocumentSymbol((params) => guard('document symbols', params.textDocument.uri, [], async () => {
-    const r = await analysisOf(params.textDocument.uri);
+  connection.onDocumentSymbol(request('textDocument/documentSymbol', 'document symbols', [], async (params: DocumentSymbolParams, token) => {
+    const r = await current(params.textDocument.uri, token);
     return r ? documentSymbols(r.value.analysis) : [];
   }));
 
-  connection.onDefinition(({ textDocument: { uri }, position }) => guard('definition', uri, [], async () => {
-    const r = await analysisOf(uri);
+  connection.onDefinition(request('textDocument/definition', 'definition', [], async ({ textDocument: { uri }, position }: DefinitionParams, token) => {
+    const r = await current(uri, token);
     return r ? definition(r.value.analysis, position).map((range) => ({ uri, range })) : [];
   }));
 
-  connection.onReferences(({ textDocument: { uri }, position, context }) => guard('references', uri, [], async () => {
-    const r = await analysisOf(uri);
+  connection.onReferences(request('textDocument/references', 'references', [], async ({ textDocument: { uri }, position, context }: ReferenceParams, token) => {
+    const r = await current(uri, token);
     return r ? references(r.value.analysis, position, context.includeDeclaration).map((range) => ({ uri, range })) : [];
   }));
 
   /** A refusal (an op keyword, a default name, a clashing new name) reaches the user as the error's message. */
-  const refused = (error: string) => new ResponseError(LSPErrorCodes.RequestFailed, error);
+  const refused = (error: string) => new ResponseError<void>(LSPErrorCodes.RequestFailed, error);
 
-  connection.onPrepareRename(({ textDocument: { uri }, position }) => guard('prepare rename', uri, null, async () => {
-    const r = await analysisOf(uri);
+  connection.onPrepareRename(request('textDocument/prepareRename', 'prepare rename', null, async ({ textDocument: { uri }, position }: PrepareRenameParams, token) => {
+    const r = await current(uri, token);
     const p = r && prepareRename(r.value.analysis, position);
     return !p ? null : 'error' in p ? refused(p.error) : p;
   }));
 
-  connection.onRenameRequest(({ textDocument: { uri }, position, newName }) => guard('rename', uri, null, async () => {
-    const r = await analysisOf(uri);
+  connection.onRenameRequest(request('textDocument/rename', 'rename', null, async ({ textDocument: { uri }, position, newName }: RenameParams, token) => {
+    const r = await current(uri, token);
     const edits = r && rename(r.value.analysis, position, newName);
     return !edits ? null : 'error' in edits ? refused(edits.error) : { changes: { [uri]: edits } };
   }));
 
-  connection.onFoldingRanges((params) => guard('folding ranges', params.textDocument.uri, [], async () => {
-    const r = await analysisOf(params.textDocument.uri);
+  connection.onFoldingRanges(request('textDocument/foldingRange', 'folding ranges', [], async (params: FoldingRangeParams, token) => {
+    const r = await current(params.textDocument.uri, token);
     return r ? foldingRanges(r.value.analysis.syntax, r.doc.getText()) : [];
   }));
 
-  connection.languages.semanticTokens.on((params) => guard('semantic tokens', params.textDocument.uri, { data: [] }, async () => {
-    const r = await analysisOf(params.textDocument.uri);
+  connection.languages.semanticTokens.on(request('textDocument/semanticTokens/full', 'semantic tokens', { data: [] as number[] }, async (params: SemanticTokensParams, token) => {
+    const r = await current(params.textDocument.uri, token);
     return { data: r ? semanticTokens(r.value.analysis.syntax) : [] };
   }));
 
@@ -282,8 +402,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     value: CompletionItemKind.EnumMember, name: CompletionItemKind.Reference, variable: CompletionItemKind.Variable, function: CompletionItemKind.Function,
   };
 
-  connection.onCompletion((params) => guard('completion', params.textDocument.uri, [], async () => {
-    const r = await analysisOf(params.textDocument.uri);
+  connection.onCompletion(request('textDocument/completion', 'completion', [], async (params: CompletionParams, token) => {
+    const r = await current(params.textDocument.uri, token);
     if (!r) return [];
     const c = complete(r.value.analysis, lineText(r.doc, params.position.line), params.position);
     return c.items.map((item, i): CompletionItem => ({
@@ -295,8 +415,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     }));
   }));
 
-  connection.onCodeAction((params) => guard('code actions', params.textDocument.uri, [], async () => {
-    const r = await analysisOf(params.textDocument.uri);
+  connection.onCodeAction(request('textDocument/codeAction', 'code actions', [], async (params: CodeActionParams, token) => {
+    const r = await current(params.textDocument.uri, token);
     if (!r || (params.context.only && !params.context.only.includes(CodeActionKind.QuickFix))) return [];
     // the multiple the lint used: the setting's override, else the active target's
     const multiple = r.settings.lint.channelMultiple || (activeTarget(r.settings).target?.channelMultiple ?? 0);
@@ -306,29 +426,44 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     }));
   }));
 
-  connection.onRequest(SUMMARY_REQUEST, (p: DocumentParams) => guard('summary', p?.uri, null, async () => {
-    const r = await analysisOf(p.uri);
+  connection.onRequest(SUMMARY_REQUEST, request(SUMMARY_REQUEST, 'summary', null, async (p: DocumentParams, token) => {
+    const r = await current(p.uri, token);
     const target = r && activeTarget(r.settings).target;
     return r && summarize(r.value, r.settings.flopsConvention, target ? hardwareView(r.value.analysis, target) : undefined);
   }));
 
   // the target picker: what the document's settings and netcost.json offer (the document need not be open)
-  connection.onRequest(TARGETS_REQUEST, (p: DocumentParams) => guard('targets', p?.uri, null, async (): Promise<TargetList | null> =>
+  connection.onRequest(TARGETS_REQUEST, request(TARGETS_REQUEST, 'targets', null, async (p: DocumentParams): Promise<TargetList | null> =>
     typeof p?.uri === 'string' ? targetList(await settingsFor(p.uri)) : null));
 
-  connection.onRequest(REPORT_REQUEST, (p: DocumentParams) => guard('report', p?.uri, null, async () => {
-    const r = await analysisOf(p.uri);
+  connection.onRequest(REPORT_REQUEST, request(REPORT_REQUEST, 'report', null, async (p: DocumentParams, token) => {
+    const r = await current(p.uri, token);
     const file = decodeURIComponent((modelUriOf(p.uri) ?? p.uri).replace(/.*\//, '')); // `resnet50.net`, as the CLI names it
     return r && { text: tableReport(r.value.analysis, { file, flops: r.settings.flopsConvention }) };
   }));
 
-  connection.onRequest(LISTING_REQUEST, (p: DocumentParams) => guard('ONNX listing', p?.uri, null, async (): Promise<Listing | null> => {
+  connection.onRequest(LISTING_REQUEST, request(LISTING_REQUEST, 'ONNX listing', null, async (p: DocumentParams, token): Promise<Listing | null> => {
     if (typeof p?.uri !== 'string' || !p.uri.startsWith('file:')) return null;
     const uri = listingUri(p.uri);
-    const value = await modelAnalysis(p.uri, await settingsFor(uri));
+    const settings = await settingsFor(uri);
+    await checkpoint(token); // before reading the model
+    const value = await modelAnalysis(p.uri, settings);
     return { text: value.analysis.onnx!.listing.text, uri };
   }));
 
-  documents.listen(connection);
+  // the document sync notifications run in the guard too: `documents` registers them on this view of the connection
+  const SYNC: Record<string, string> = {
+    onDidOpenTextDocument: 'textDocument/didOpen', onDidChangeTextDocument: 'textDocument/didChange', onDidCloseTextDocument: 'textDocument/didClose',
+    onWillSaveTextDocument: 'textDocument/willSave', onDidSaveTextDocument: 'textDocument/didSave',
+  };
+  const synced = new Proxy(connection, {
+    get(target, key) {
+      const value = Reflect.get(target, key) as unknown;
+      const method = typeof key === 'string' ? SYNC[key] : undefined;
+      if (!method || typeof value !== 'function') return value;
+      return (handler: (params: unknown) => void) => value.call(target, notification(method, 'document sync', handler));
+    },
+  });
+  documents.listen(synced);
   connection.listen();
 }

@@ -12,7 +12,8 @@ import { grouped, human, humanBytes, percentOf } from '../ide/units';
 import { costNodes, totalsByOp, type NodeCost } from './costs';
 import { inferShapes } from './infer';
 import { dtypeName, type DimBindings, type Inference, type OnnxModel, type TensorType } from './model';
-import { readModelFile } from './reader';
+import { readerLimits, readModelFile } from './reader';
+import { resolveLimits, type Limits } from '../analysis/limits';
 import { renderListing, type Listing } from './render';
 
 export interface OnnxSettings {
@@ -22,6 +23,9 @@ export interface OnnxSettings {
   dims?: Record<string, number>;
   /** counts float tensors at this dtype's size instead of their own */
   dtype?: Dtype;
+  /** the limits against hostile files (analysis/limits.ts: onnxFileSize, nodes, tensors, valueInfos, rank,
+   *  subgraphDepth, stringBytes, listElements); missing or invalid ones take their defaults */
+  limits?: Partial<Limits>;
 }
 
 /** A node of the model as a layer of the listing. Shapes include the batch (ONNX shapes); unknown dims are -1. */
@@ -138,7 +142,7 @@ export function analyzeOnnx(model: OnnxModel, s: OnnxSettings = {}, file = 'mode
   const symbolicBatch = model.graph.inputs.some((x) => !model.graph.initializers.has(x.name) && typeof x.shape?.[0] !== 'number');
   const bind: DimBindings = { dims: s.dims ?? {}, batch: s.batch ?? (symbolicBatch ? 1 : undefined) };
   progress?.('infer', 1, 4);
-  const inf = inferShapes(model, bind);
+  const inf = inferShapes(model, bind, { subgraphDepth: resolveLimits(s.limits).subgraphDepth });
   progress?.('cost', 2, 4);
   const costs = costNodes(inf.nodes, s.dtype ? { dtypeOverride: ONNX_DTYPE[s.dtype] } : undefined);
   const byOp = totalsByOp(inf.nodes, costs);
@@ -188,5 +192,5 @@ export function analyzeOnnx(model: OnnxModel, s: OnnxSettings = {}, file = 'mode
 /** Reads and analyses one file (I/O problems become diagnostics of the analysis). */
 export function analyzeOnnxFile(path: string, s: OnnxSettings = {}, file = path, progress?: Progress): OnnxAnalysis {
   progress?.('read', 0, 4);
-  return analyzeOnnx(readModelFile(path), s, file, progress);
+  return analyzeOnnx(readModelFile(path, readerLimits(resolveLimits(s.limits))), s, file, progress);
 }

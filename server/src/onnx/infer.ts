@@ -8,10 +8,12 @@ import type {
   DimBindings, Dim, InferDiagnostic, Inference, InferredNode, OnnxGraph, OnnxModel, OnnxNode, TensorInfo, TensorType, ValueInfo,
 } from './model';
 import { BOOL, INT64 } from './model';
+import { LIMIT_DEFAULTS, raiseHint } from '../analysis/limits';
 import { ShapeError, attrInt, attrInts, attrTensor, fmtShape, shapeFn, tt, type Out, type Shape } from './shapes';
 
-/** Subgraphs nested deeper than this are not walked. */
-export const MAX_DEPTH = 16;
+/** Subgraphs nested deeper than this are not walked: the default of the `subgraphDepth` limit, which the
+ *  reader applies too (a model it read has no deeper subgraphs, so the warning is for models built otherwise). */
+export const MAX_DEPTH = LIMIT_DEFAULTS.subgraphDepth;
 /** value_info mismatches reported one by one; the rest are summed up in one diagnostic. */
 export const MAX_MISMATCHES = 20;
 const MAX_ELEMENTS = 2 ** 53;
@@ -36,6 +38,8 @@ interface State {
   mismatches: number;
   /** symbolic dims of the inputs no setting bound */
   unbound: string[];
+  /** the `subgraphDepth` limit */
+  maxDepth: number;
 }
 interface Declared { dtype: number; shape: Shape | null }
 
@@ -76,7 +80,7 @@ function subgraphs(n: OnnxNode): OnnxGraph[] {
 
 const freeCache = new WeakMap<OnnxGraph, Set<string>>();
 /** Names a subgraph reads from enclosing scopes (its implicit inputs). */
-function freeVars(g: OnnxGraph, depth: number): Set<string> {
+function freeVars(g: OnnxGraph, depth: number, maxDepth: number): Set<string> {
   const cached = freeCache.get(g);
   if (cached) return cached;
   const defined = new Set<string>([...g.inputs.map((i) => i.name), ...g.initializers.keys()]);
@@ -87,7 +91,7 @@ function freeVars(g: OnnxGraph, depth: number): Set<string> {
   };
   for (const n of g.nodes) {
     n.inputs.forEach(use);
-    if (depth < MAX_DEPTH) for (const sub of subgraphs(n)) freeVars(sub, depth + 1).forEach(use);
+    if (depth < maxDepth) for (const sub of subgraphs(n)) freeVars(sub, depth + 1, maxDepth).forEach(use);
   }
   g.outputs.forEach((o) => use(o.name));
   freeCache.set(g, free);
@@ -140,7 +144,7 @@ interface Order {
   cycle: number[];
 }
 /** Kahn's algorithm preferring file order; nodes left over are peeled from the back to keep only cycles. */
-export function topoOrder(g: OnnxGraph, depth = 0): Order {
+export function topoOrder(g: OnnxGraph, depth = 0, maxDepth = MAX_DEPTH): Order {
   const n = g.nodes.length;
   const producer = new Map<string, number>();
   g.nodes.forEach((node, i) => node.outputs.forEach((o) => {
@@ -150,7 +154,7 @@ export function topoOrder(g: OnnxGraph, depth = 0): Order {
   const succs: number[][] = g.nodes.map(() => []);
   g.nodes.forEach((node, i) => {
     const names = new Set(node.inputs);
-    if (depth < MAX_DEPTH) for (const sub of subgraphs(node)) freeVars(sub, depth + 1).forEach((x) => names.add(x));
+    if (depth < maxDepth) for (const sub of subgraphs(node)) freeVars(sub, depth + 1, maxDepth).forEach((x) => names.add(x));
     for (const name of names) {
       const p = name ? producer.get(name) : undefined;
       if (p === undefined) continue;
@@ -383,8 +387,10 @@ function inferNode(n: OnnxNode, ins: Out[], at: number, w: Walk): Out[] {
   const domain = n.domain === 'ai.onnx' ? '' : n.domain;
   const st = w.st;
   if (domain === '' && (n.opType === 'If' || n.opType === 'Loop' || n.opType === 'Scan')) {
-    if (w.depth + 1 > MAX_DEPTH) {
-      diag(st, 'warning', 'onnx-subgraph-depth', `${label(n)}: subgraphs nested more than ${MAX_DEPTH} deep are not analysed.`, at);
+    if (w.depth + 1 > st.maxDepth) {
+      // a model read from a file has no subgraph here: the reader stopped at the same limit and said so
+      if (subgraphs(n).length === 0) return [];
+      diag(st, 'warning', 'onnx-subgraph-depth', `${label(n)}: subgraphs nested more than ${st.maxDepth} deep are not analysed (limit 'subgraphDepth'; ${raiseHint('subgraphDepth')}).`, at);
       return [];
     }
     if (n.opType === 'If') return inferIf(n, w);
@@ -420,7 +426,7 @@ function runGraph(g: OnnxGraph, w: Walk): void {
   }
   for (const node of g.nodes) for (const o of node.outputs) if (o) scope.defined.add(o);
   const declared = declaredOf(g, st);
-  const { order, cyclic, cycle } = topoOrder(g, w.depth);
+  const { order, cyclic, cycle } = topoOrder(g, w.depth, w.st.maxDepth);
   for (const i of order) {
     const node = g.nodes[i];
     const ins = node.inputs.map((name) => (name ? lookup(scope, (s) => s.types, name) ?? null : null));
@@ -501,11 +507,12 @@ function bindInputs(model: OnnxModel, bind: DimBindings, st: State): { name: str
   });
 }
 
-/** Shape inference over a whole model. Never throws. */
-export function inferShapes(model: OnnxModel, bind: DimBindings): Inference {
+/** Shape inference over a whole model. Never throws. `limits.subgraphDepth`: subgraphs nested deeper are not walked. */
+export function inferShapes(model: OnnxModel, bind: DimBindings, limits: { subgraphDepth?: number } = {}): Inference {
   const st: State = {
     opset: model.opsets.get('') ?? model.opsets.get('ai.onnx') ?? 1,
     dims: new Map(), nodes: [], diagnostics: [], unsupported: new Map(), mismatches: 0, unbound: [],
+    maxDepth: limits.subgraphDepth ?? MAX_DEPTH,
   };
   let inputs: { name: string; type: TensorType }[] = [];
   try {

@@ -15,6 +15,7 @@
 //
 // Field numbers are those of onnx.proto (as in node_modules/onnx-proto/dist/onnx.js).
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { grouped, LIMIT_DEFAULTS, raiseHint, type LimitName, type Limits } from '../analysis/limits';
 import { DTYPES, SMALL_FLOAT_TENSOR, SMALL_TENSOR, type AttrValue, type Dim, type OnnxGraph, type OnnxModel, type OnnxNode, type ReaderDiagnostic, type TensorInfo, type ValueInfo } from './model';
 
 /** Positioned reads of a file or buffer. `read` may return fewer bytes at the end; the returned bytes
@@ -24,8 +25,11 @@ export interface ByteSource {
   read(offset: number, length: number): Uint8Array;
 }
 
-/** Limits against hostile files; going past one gives an `onnx-limit` diagnostic naming it. */
+/** Limits against hostile files; going past one gives an `onnx-limit` diagnostic naming it (by its name
+ * in analysis/limits.ts: `depth` is `subgraphDepth`, `fileSize` is `onnxFileSize`) and how to raise it. */
 export interface ReaderLimits {
+  /** bytes of the file: above it, nothing is read */
+  fileSize: number;
   /** subgraph nesting (an If branch inside a Loop body ...); the main graph is depth 0 */
   depth: number;
   /** nodes in all graphs together */
@@ -44,9 +48,20 @@ export interface ReaderLimits {
   diagnostics: number;
 }
 
-export const DEFAULT_LIMITS: ReaderLimits = {
-  depth: 32, nodes: 2_000_000, tensors: 2_000_000, valueInfos: 2_000_000,
-  stringBytes: 1 << 20, rank: 64, listElements: 1_000_000, diagnostics: 100,
+export const DEFAULT_LIMITS: ReaderLimits = readerLimits(LIMIT_DEFAULTS);
+
+/** The reader's limits from the named ones (analysis/limits.ts). */
+export function readerLimits(l: Readonly<Limits>): ReaderLimits {
+  return {
+    fileSize: l.onnxFileSize, depth: l.subgraphDepth, nodes: l.nodes, tensors: l.tensors, valueInfos: l.valueInfos,
+    stringBytes: l.stringBytes, rank: l.rank, listElements: l.listElements, diagnostics: 100,
+  };
+}
+
+/** the name a reader limit goes by in settings and flags */
+const PUBLIC_NAME: Record<Exclude<keyof ReaderLimits, 'diagnostics'>, LimitName> = {
+  fileSize: 'onnxFileSize', depth: 'subgraphDepth', nodes: 'nodes', tensors: 'tensors', valueInfos: 'valueInfos',
+  stringBytes: 'stringBytes', rank: 'rank', listElements: 'listElements',
 };
 
 /** bytes of a file source's read window */
@@ -259,18 +274,35 @@ class Reading {
   mark(): number { return this.diagnostics.length + this.omitted; }
   since(mark: number): boolean { return this.mark() > mark; }
 
+  /** counted limits passed: the diagnostic (to complete with the count) and the elements found */
+  private readonly passed = new Map<'nodes' | 'tensors' | 'valueInfos', { d?: ReaderDiagnostic; found: number }>();
+  private static readonly WHAT = { nodes: 'nodes in all graphs', tensors: 'initializers and tensor attributes', valueInfos: 'graph inputs, outputs and value_info entries' };
+
+  /** one more element than the counted limit `name` allows: one diagnostic, whose count finish() completes */
+  over(name: 'nodes' | 'tensors' | 'valueInfos', offset: number): void {
+    const p = this.passed.get(name);
+    if (p) { p.found++; return; }
+    const before = this.diagnostics.length;
+    this.limit(name, `more than ${grouped(this.limits[name])} ${Reading.WHAT[name]}, the rest are not read`, offset);
+    this.passed.set(name, { d: this.diagnostics.length > before ? this.diagnostics[before] : undefined, found: this.limits[name] + 1 });
+  }
+
   /** the diagnostics, with the count of omitted ones */
   finish(): ReaderDiagnostic[] {
+    for (const [name, p] of this.passed) {
+      if (p.d) p.d.message = `limit '${PUBLIC_NAME[name]}' (${grouped(this.limits[name])}) exceeded: ${grouped(p.found)} ${Reading.WHAT[name]}, only the first ${grouped(this.limits[name])} are read; ${raiseHint(PUBLIC_NAME[name])}`;
+    }
     if (this.omitted > 0) this.diagnostics.push({ severity: 'info', code: 'onnx-limit', message: `limit 'diagnostics' (${this.limits.diagnostics}) reached: ${this.omitted} more reader diagnostics omitted` });
     return this.diagnostics;
   }
 
-  /** reports a limit once per limit name */
-  limit(name: keyof ReaderLimits, what: string, offset?: number): void {
+  /** reports a limit once per limit and place (what) */
+  limit(name: Exclude<keyof ReaderLimits, 'diagnostics'>, what: string, offset?: number): void {
     const key = `${name}:${what}`;
     if (this.limitHit.has(key)) return;
     this.limitHit.add(key);
-    this.diag('error', 'onnx-limit', `limit '${name}' (${this.limits[name]}) exceeded: ${what}`, offset);
+    const pub = PUBLIC_NAME[name];
+    this.diag('error', 'onnx-limit', `limit '${pub}' (${grouped(this.limits[name])}) exceeded: ${what}; ${raiseHint(pub)}`, offset);
   }
 
   truncated(message: string, offset: number, end: number): void {
@@ -336,7 +368,7 @@ class Reading {
   string(f: Field): string {
     if (f.wt !== 2) { this.wrongType(f); return ''; }
     const len = f.end - f.start;
-    if (len > this.limits.stringBytes) { this.limit('stringBytes', `a string of ${len} bytes`, f.start); return ''; }
+    if (len > this.limits.stringBytes) { this.limit('stringBytes', `a string of ${grouped(len)} bytes, more than ${grouped(this.limits.stringBytes)}; it is read as ''`, f.start); return ''; }
     return utf8.decode(this.c.bytes(f.start, len));
   }
 
@@ -421,7 +453,7 @@ function readShape(r: Reading, end: number): Dim[] | null {
   let bad = false;
   const ok = r.walk(end, (f) => {
     if (f.num !== 1 || f.wt !== 2 || bad) return;
-    if (dims.length >= r.limits.rank) { r.limit('rank', 'a declared shape', f.start); bad = true; return; }
+    if (dims.length >= r.limits.rank) { r.limit('rank', `a declared shape of more than ${r.limits.rank} dims; its shape is unknown`, f.start); bad = true; return; }
     r.c.pos = f.start;
     const d = readDim(r, f.end);
     if (d === undefined) bad = true;
@@ -490,7 +522,7 @@ function readTensor(r: Reading, end: number): TensorInfo | null {
         if (bad) return;
         r.scalars(f, 'v', r.limits.rank + 1, (lo, hi) => {
           if (bad) return;
-          if (dims.length >= r.limits.rank) { r.limit('rank', `tensor dims`, f.start); bad = true; return; }
+          if (dims.length >= r.limits.rank) { r.limit('rank', `a tensor of more than ${r.limits.rank} dims; the tensor is dropped`, f.start); bad = true; return; }
           const d = safeDim(lo, hi);
           if (d === null) { r.diag('error', 'onnx-bad-dim', `a tensor dim of ${int64(lo, hi)} (negative or beyond 2^53); the tensor is ignored`, f.start); bad = true; return; }
           dims.push(d);
@@ -641,7 +673,7 @@ function readSparse(r: Reading, end: number): TensorInfo | null {
     else if (f.num === 3 && !bad) {
       r.scalars(f, 'v', r.limits.rank + 1, (lo, hi) => {
         if (bad) return;
-        if (dims.length >= r.limits.rank) { r.limit('rank', 'sparse tensor dims', f.start); bad = true; return; }
+        if (dims.length >= r.limits.rank) { r.limit('rank', `a sparse tensor of more than ${r.limits.rank} dims; the tensor is dropped`, f.start); bad = true; return; }
         const d = safeDim(lo, hi);
         if (d === null) { r.diag('error', 'onnx-bad-dim', `a sparse tensor dim of ${int64(lo, hi)}; the tensor is ignored`, f.start); bad = true; return; }
         dims.push(d);
@@ -655,7 +687,7 @@ function readSparse(r: Reading, end: number): TensorInfo | null {
 
 /** counts a tensor against the limit; false past it */
 function countTensor(r: Reading, at: number): boolean {
-  if (r.tensors >= r.limits.tensors) { r.limit('tensors', 'initializers and tensor attributes', at); return false; }
+  if (r.tensors >= r.limits.tensors) { r.over('tensors', at); return false; }
   r.tensors++;
   return true;
 }
@@ -687,12 +719,12 @@ function readAttribute(r: Reading, end: number, depth: number): [string, AttrVal
   const c = r.c;
   const list = (n: number, at: number): boolean => {
     if (n < r.limits.listElements) return true;
-    r.limit('listElements', `attribute '${name}'`, at);
+    r.limit('listElements', `attribute '${name}' has more than ${grouped(r.limits.listElements)} elements; its node is dropped`, at);
     broken = true;
     return false;
   };
   const subgraph = (fl: Field): OnnxGraph | undefined => {
-    if (depth + 1 > r.limits.depth) { r.limit('depth', 'subgraphs nested too deep; the attribute is ignored', fl.start); tooDeep = true; return undefined; }
+    if (depth + 1 > r.limits.depth) { r.limit('depth', `subgraphs nested more than ${r.limits.depth} deep, the deeper ones are ignored`, fl.start); tooDeep = true; return undefined; }
     c.pos = fl.start;
     return readGraph(r, fl.end, depth + 1);
   };
@@ -758,8 +790,8 @@ function readNode(r: Reading, end: number, depth: number): Omit<OnnxNode, 'index
   const ok = r.walk(end, (f) => {
     if (broken) return;
     switch (f.num) {
-      case 1: if (node.inputs.length >= r.limits.listElements) { r.limit('listElements', 'node inputs', f.start); broken = true; } else node.inputs.push(r.string(f)); return;
-      case 2: if (node.outputs.length >= r.limits.listElements) { r.limit('listElements', 'node outputs', f.start); broken = true; } else node.outputs.push(r.string(f)); return;
+      case 1: if (node.inputs.length >= r.limits.listElements) { r.limit('listElements', `a node with more than ${grouped(r.limits.listElements)} inputs; the node is dropped`, f.start); broken = true; } else node.inputs.push(r.string(f)); return;
+      case 2: if (node.outputs.length >= r.limits.listElements) { r.limit('listElements', `a node with more than ${grouped(r.limits.listElements)} outputs; the node is dropped`, f.start); broken = true; } else node.outputs.push(r.string(f)); return;
       case 3: node.name = r.string(f); return;
       case 4: node.opType = r.string(f); return;
       case 7: { const d = r.string(f); node.domain = d === 'ai.onnx' ? '' : d; return; }
@@ -795,7 +827,7 @@ function readGraph(r: Reading, end: number, depth: number): OnnxGraph {
   };
   const valueInfo = (f: Field, into: ValueInfo[], what: string): void => {
     if (!element(f)) return;
-    if (r.valueInfos >= r.limits.valueInfos) { r.limit('valueInfos', 'graph inputs, outputs and value_info', f.start); return; }
+    if (r.valueInfos >= r.limits.valueInfos) { r.over('valueInfos', f.start); return; }
     r.valueInfos++;
     const mark = r.mark();
     const v = readValueInfo(r, f.end);
@@ -806,7 +838,7 @@ function readGraph(r: Reading, end: number, depth: number): OnnxGraph {
     switch (f.num) {
       case 1: {
         if (!element(f)) return;
-        if (r.nodes >= r.limits.nodes) { r.limit('nodes', 'nodes in all graphs', f.start); return; }
+        if (r.nodes >= r.limits.nodes) { r.over('nodes', f.start); return; }
         r.nodes++;
         const mark = r.mark();
         const n = readNode(r, f.end, depth);
@@ -887,6 +919,7 @@ export function readModel(src: ByteSource, limits: Partial<ReaderLimits> = {}): 
   const r = new Reading(new Cursor(src), { ...DEFAULT_LIMITS, ...limits });
   try {
     if (size === 0) r.diag('error', 'onnx-not-a-model', 'the file is empty: not an ONNX model');
+    else if (size > r.limits.fileSize) r.limit('fileSize', `the file has ${grouped(size)} bytes, more than ${grouped(r.limits.fileSize)}: it is not read`);
     else if (!looksLikeModel(r.c, size)) r.diag('error', 'onnx-not-a-model', 'the file does not start like an ONNX model (a protobuf ModelProto)', 0);
     else readModelProto(r, m, size);
   } catch (e) {

@@ -393,7 +393,7 @@ class Renderer {
     const outputs = m.kind.op === 'split' ? n.outputs : n.outputs.slice(0, 1);
     if (m.kind.op !== 'split' && this.maxUsed[idx] > 0) return null; // another output is read: only a generic line has several
     const out = outputs.map(known);
-    if (out.some((s) => !s || s.length < 2) || m.data.length === 0) return null;
+    if (out.length === 0 || out.some((s) => !s || s.length < 2) || m.data.length === 0) return null; // (a node may have no outputs)
     const batch = out[0]![0];
     const ins: Shape[] = [];
     for (const k of m.data) {

@@ -42,8 +42,16 @@ export function numel(s: Shape): number | null {
 }
 export const fmtShape = (s: Shape | null): string => (s === null ? '[?]' : `[${s.map((d) => (d === null ? '?' : String(d))).join(', ')}]`);
 
+/** The largest rank inference gives a tensor (a shape value holds at most SMALL_TENSOR dims); beyond it
+ *  the rank is unknown. A hostile model can make a shape's *length* a dim (`Reshape` by a tensor of shape
+ *  [2^20]): that must not become an array of a million dims copied through every later node. */
+export const MAX_RANK = SMALL_TENSOR;
+/** `k` unknown dims, or null (unknown rank) when `k` is not a valid rank */
+const unknownDims = (k: number | null | undefined): Shape | null => (typeof k === 'number' && Number.isInteger(k) && k >= 0 && k <= MAX_RANK ? new Array<null>(k).fill(null) : null);
+
 /** A tensor type; the value is kept only when it is complete and small. */
 export function tt(dtype: number, shape: Shape | null, value?: number[]): TensorType {
+  if (shape !== null && shape.length > MAX_RANK) shape = null;
   const t: TensorType = { dtype, shape };
   if (value !== undefined && shape !== null && isKnown(shape) && value.length === numel(shape) && value.length <= SMALL_TENSOR) t.value = value;
   return t;
@@ -301,7 +309,7 @@ const constantOfShape: ShapeFn = (c) => {
   const dims = val(c, 0);
   if (!dims) {
     const k = shp(c, 0)?.[0];
-    return [tt(dtype, typeof k === 'number' ? new Array<number | null>(k).fill(null) : null)];
+    return [tt(dtype, unknownDims(k))];
   }
   if (dims.some((d) => d < 0)) fail(`negative dim in ConstantOfShape shape ${fmtShape(dims)}`);
   const n = numel(dims) ?? 0;
@@ -410,6 +418,7 @@ const split: ShapeFn = (c) => {
     sizes = given;
   } else {
     const parts = attrNum(c.node, 'num_outputs') ?? n;
+    if (!Number.isInteger(parts) || parts < 1 || parts > Math.max(n, MAX_RANK)) fail(`Split num_outputs ${parts} for ${n} outputs`);
     if (dim === null) sizes = new Array<null>(n).fill(null);
     else if (attrNum(c.node, 'num_outputs') !== undefined) {
       const chunk = Math.ceil(dim / parts);
@@ -491,7 +500,7 @@ const reshape: ShapeFn = (c) => {
   const target = has(c, 1) ? val(c, 1) : attrInts(c.node, 'shape');
   if (!target) {
     const k = shp(c, 1)?.[0];
-    return [dtype || k !== undefined ? tt(dtype, typeof k === 'number' ? new Array<null>(k).fill(null) : null) : null];
+    return [dtype || k !== undefined ? tt(dtype, unknownDims(k)) : null];
   }
   const allowZero = attrInt(c.node, 'allowzero', 0) === 1;
   const inShape = x?.shape ?? null;
@@ -590,7 +599,7 @@ const expand: ShapeFn = (c) => {
   const target = val(c, 1);
   if (!target || !x.shape) {
     const k = shp(c, 1)?.[0];
-    return [tt(x.dtype, typeof k === 'number' && x.shape ? new Array<null>(Math.max(k, x.shape.length)).fill(null) : null)];
+    return [tt(x.dtype, typeof k === 'number' && x.shape ? unknownDims(Math.max(k, x.shape.length)) : null)];
   }
   const out = broadcast([x.shape, target]);
   let value: number[] | undefined;

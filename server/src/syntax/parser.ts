@@ -10,6 +10,12 @@ export const GENERIC_OP = 'op';
 export const KEYWORDS = new Set(['input', 'block', 'end', 'repeat', 'as', 'from', 'def', 'when', 'and', 'or', 'not']);
 
 const MAX_NESTING = 64;
+/** Expressions: nesting the parser recurses on (parentheses, calls, unary and `**` operands), and the depth
+ *  of the tree (`1 + 1 + ... + 1` is as deep as it is long, and the walkers of the tree recurse). Fixed
+ *  limits give the same result on every stack: a caught stack overflow depends on the caller's stack, so a
+ *  reparsed line and a full parse of the same text could disagree. */
+const MAX_EXPR_NESTING = 128;
+const MAX_EXPR_DEPTH = 1000;
 
 /** Thousands of nested parentheses exhaust the stack: a `limit` diagnostic, not a crash. */
 export const isStackOverflow = (e: unknown) => e instanceof RangeError && /call stack/i.test(e.message);
@@ -33,6 +39,8 @@ class Parser {
   private diagnostics: SyntaxDiagnostic[] = [];
   private fuel: number; // tokens that failed searches for an `end` may rescan
   private depth = 0; // bodies being parsed, bounded so that no input can exhaust the stack
+  private nesting = 0; // nested expressions being parsed (MAX_EXPR_NESTING)
+  private readonly depthOf = new WeakMap<Expr, number>(); // depth of each expression tree built (MAX_EXPR_DEPTH)
   private readonly unclosed = new Map<number, { body: Stmt[]; end: number; diagnostics: SyntaxDiagnostic[] }>(); // bodies without `end`, by start
   constructor(private readonly toks: Token[]) { this.fuel = 8 * toks.length + 10_000; }
 
@@ -43,7 +51,7 @@ class Parser {
       const t = this.advance();
       this.report(new ParseError(t.range, '`end` without a `block` or `repeat` to close', 'unmatched-end'));
       this.skipLine();
-      statements.push(...this.statements());
+      for (const st of this.statements()) statements.push(st); // (no spread: 100,000s of arguments overflow the stack)
     }
     return { statements, diagnostics: this.diagnostics };
   }
@@ -328,7 +336,7 @@ class Parser {
     const at = this.i;
     const known = this.unclosed.get(at); // memo: nested unclosed bodies are not reparsed again and again
     if (known) {
-      this.diagnostics.push(...known.diagnostics);
+      for (const d of known.diagnostics) this.diagnostics.push(d);
       this.i = known.end;
       return known.body;
     }
@@ -361,10 +369,26 @@ class Parser {
     if (!this.atKeyword('x')) return first;
     const items = [first];
     while (this.eat('ident', 'x')) items.push(this.expr());
-    return { kind: 'tuple', items, range: { start: first.range.start, end: this.prevEnd() } };
+    return this.built({ kind: 'tuple', items, range: { start: first.range.start, end: this.prevEnd() } }, items);
   }
 
   private expr(): Expr { return this.binary(0); }
+
+  /** A nested expression (in parentheses, a call's arguments, a unary or `**` operand), at most MAX_EXPR_NESTING deep. */
+  private nested<T>(at: Token, f: () => T): T {
+    if (this.nesting >= MAX_EXPR_NESTING) throw this.errorAt(at, `this expression is nested deeper than ${MAX_EXPR_NESTING} levels`, 'limit');
+    this.nesting++;
+    try { return f(); } finally { this.nesting--; }
+  }
+
+  /** `e`, made of `children`: refused when its tree is deeper than MAX_EXPR_DEPTH. */
+  private built<T extends Expr>(e: T, children: Expr[]): T {
+    let d = 0;
+    for (const c of children) d = Math.max(d, this.depthOf.get(c) ?? 1);
+    if (d >= MAX_EXPR_DEPTH) throw new ParseError(e.range, `this expression is nested deeper than ${MAX_EXPR_DEPTH} levels`, 'limit');
+    this.depthOf.set(e, d + 1);
+    return e;
+  }
 
   private static readonly LEVELS: string[][] = [
     ['or'], ['and'], ['==', '!=', '<', '<=', '>', '>='], ['+', '-'], ['*', '/', '//', '%'],
@@ -383,7 +407,7 @@ class Parser {
     for (let op = this.atOp(Parser.LEVELS[level]); op; op = this.atOp(Parser.LEVELS[level])) {
       this.advance();
       const right = this.binary(level + 1);
-      left = { kind: 'binary', op, left, right, range: { start: left.range.start, end: right.range.end } };
+      left = this.built({ kind: 'binary', op, left, right, range: { start: left.range.start, end: right.range.end } }, [left, right]);
     }
     return left;
   }
@@ -392,8 +416,8 @@ class Parser {
     const t = this.peek();
     if (t.kind === '-' || t.kind === '+' || (t.kind === 'ident' && t.text === 'not')) {
       this.advance();
-      const operand = this.unary();
-      return { kind: 'unary', op: t.text as '-' | '+' | 'not', operand, range: { start: t.range.start, end: operand.range.end } };
+      const operand = this.nested(t, () => this.unary());
+      return this.built({ kind: 'unary', op: t.text as '-' | '+' | 'not', operand, range: { start: t.range.start, end: operand.range.end } }, [operand]);
     }
     return this.power();
   }
@@ -401,9 +425,9 @@ class Parser {
   private power(): Expr {
     const base = this.primary();
     if (!this.at('**')) return base;
-    this.advance();
-    const exp = this.unary(); // right-associative
-    return { kind: 'binary', op: '**', left: base, right: exp, range: { start: base.range.start, end: exp.range.end } };
+    const op = this.advance();
+    const exp = this.nested(op, () => this.unary()); // right-associative
+    return this.built({ kind: 'binary', op: '**', left: base, right: exp, range: { start: base.range.start, end: exp.range.end } }, [base, exp]);
   }
 
   private primary(): Expr {
@@ -417,18 +441,20 @@ class Parser {
       if (this.at('(') && !this.peek().spaceBefore) {
         this.advance();
         const args: Expr[] = [];
-        if (!this.at(')')) {
-          args.push(this.expr());
-          while (this.eat(',')) args.push(this.expr());
-        }
+        this.nested(t, () => {
+          if (!this.at(')')) {
+            args.push(this.expr());
+            while (this.eat(',')) args.push(this.expr());
+          }
+        });
         this.expect(')', '`,` or `)` to close the call');
-        return { kind: 'call', callee: { text: t.text, range: t.range }, args, range: this.span(t.range.start) };
+        return this.built({ kind: 'call', callee: { text: t.text, range: t.range }, args, range: this.span(t.range.start) }, args);
       }
       return { kind: 'name', name: t.text, range: t.range };
     }
     if (t.kind === '(') {
       this.advance();
-      const inner = this.shapeExpr();
+      const inner = this.nested(t, () => this.shapeExpr());
       this.expect(')', '`)`');
       return inner;
     }
