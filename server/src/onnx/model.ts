@@ -61,7 +61,8 @@ export interface TensorInfo {
 }
 /** tensors with at most this many elements have their values read (shape constants, axes, scales) */
 export const SMALL_TENSOR = 1024;
-/** ... and float tensors at most this many (scales, Clip bounds, exponents): a bias is a weight, its values are never needed */
+/** ... and float tensors, and integer ones narrower than 32 bits, at most this many (scales, Clip bounds, exponents): a bias is a
+ *  weight, its values are never needed, and decoded values stay within about twice their bytes in the file */
 export const SMALL_FLOAT_TENSOR = 64;
 
 /** One dimension of a declared shape: a number, a symbolic name (`batch`), or null (unknown). */

@@ -630,7 +630,10 @@ function typedElement(field: number, lo: number, hi: number, dtype: number, c: C
 function smallValues(r: Reading, t: TensorInfo, s: DataSpans, at: number): number[] | null {
   const n = elementCount(t.dims);
   const c = r.c;
-  if (DTYPES[t.dtype]?.float && n > SMALL_FLOAT_TENSOR) return null; // a bias or a norm's scale: weights, never read
+  // a bias or a norm's scale: weights, never read; and no narrow type decoded past SMALL_FLOAT_TENSOR, so
+  // that decoded values never take much more memory than their bytes in the file (int32/int64 at most 2x)
+  const type = DTYPES[t.dtype];
+  if ((type?.float || (type?.bits ?? 0) < 32) && n > SMALL_FLOAT_TENSOR) return null;
   if (s.raw !== null) {
     const len = s.raw.end - s.raw.start;
     const bits = BITS[t.dtype];
