@@ -19,7 +19,7 @@ import { analyzeDocument, analyzeOnnxDocument } from '../server/src/ide/document
 import { DEFAULT_EDITOR_SETTINGS, readSettings } from '../server/src/ide/settings';
 import { main } from '../server/src/cli/main';
 import { graph, model } from './onnx-graph';
-import { encodeModel, writeModel } from './onnx-encode';
+import { encodeModel, writeModel, varint, ld, str } from './onnx-encode';
 import type { OnnxGraph } from '../server/src/onnx/model';
 
 const ROOT = join(__dirname, '..');
@@ -215,19 +215,6 @@ function writeOnnx(name: string, bytes: Uint8Array | number[]): string {
   return p;
 }
 
-function varint(n: number): number[] {
-  const out: number[] = [];
-  let v = BigInt(n);
-  do {
-    let b = Number(v & 0x7fn);
-    v >>= 7n;
-    if (v > 0n) b |= 0x80;
-    out.push(b);
-  } while (v > 0n);
-  return out;
-}
-const ld = (num: number, payload: number[]): number[] => [...varint((num << 3) | 2), ...varint(payload.length), ...payload];
-const str = (s: string): number[] => [...new TextEncoder().encode(s)];
 const ONNX_HEAD = [0x08, 0x08, ...ld(8, [0x10, 17])];
 
 /** a few hundred bytes whose length fields claim 2 GB: the graph, a node in it, a string in the node,

@@ -5,6 +5,7 @@
 // full replacements) leave the server alive, silent, and with the hints and diagnostics a fresh server
 // gives for the final text; shutdown and exit end the process with 0. Each test runs the real
 // process through test/lsp-client.ts.
+import { rng } from './fuzz/prng';
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -164,17 +165,10 @@ test('ranges past the end of the document are clamped to its end; the edits afte
 
 // ---- 1,000 rapid edits
 
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed from its seed. */
+/** The fuzzers' seeded PRNG (mulberry32), so a failing run can be replayed from its seed. */
 function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), a | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  return { next, int, pick: <T>(xs: readonly T[]) => xs[int(xs.length)] };
+  const r = rng(seed);
+  return { next: () => r(), int: (n: number) => r.int(0, n - 1), pick: r.pick };
 }
 
 const SNIPPETS = [

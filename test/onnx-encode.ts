@@ -169,3 +169,21 @@ export function writeModel(path: string, m: OnnxModel, opts: EncodeOptions = {})
   writeFileSync(path, bytes);
   return bytes;
 }
+
+// ---- hand-built protobuf bytes, for malformed files the encoder cannot make
+
+/** a protobuf varint */
+export function varint(n: number): number[] {
+  const out: number[] = [];
+  let v = BigInt(n);
+  do {
+    let b = Number(v & 0x7fn);
+    v >>= 7n;
+    if (v > 0n) b |= 0x80;
+    out.push(b);
+  } while (v > 0n);
+  return out;
+}
+/** a length-delimited field */
+export const ld = (num: number, payload: number[] | Uint8Array): number[] => [...varint((num << 3) | 2), ...varint(payload.length), ...payload];
+export const str = (s: string): number[] => [...new TextEncoder().encode(s)];

@@ -12,7 +12,7 @@ import { onnx } from 'onnx-proto';
 import { SMALL_FLOAT_TENSOR, SMALL_TENSOR, type OnnxGraph, type OnnxModel, type TensorInfo } from '../server/src/onnx/model';
 import { bytesSource, fileSource, readModel, readModelFile, type ByteSource } from '../server/src/onnx/reader';
 import { graph, model, tensor } from './onnx-graph';
-import { encodeModel, writeModel } from './onnx-encode';
+import { encodeModel, writeModel, varint, ld, str } from './onnx-encode';
 
 // ---- helpers
 
@@ -29,20 +29,6 @@ function counting(src: ByteSource): ByteSource & { bytes: number; reads: number 
   return c;
 }
 
-function varint(n: number): number[] {
-  const out: number[] = [];
-  let v = BigInt(n);
-  do {
-    let b = Number(v & 0x7fn);
-    v >>= 7n;
-    if (v > 0n) b |= 0x80;
-    out.push(b);
-  } while (v > 0n);
-  return out;
-}
-/** a length-delimited field */
-const ld = (num: number, payload: number[] | Uint8Array): number[] => [...varint((num << 3) | 2), ...varint(payload.length), ...payload];
-const str = (s: string): number[] => [...new TextEncoder().encode(s)];
 /** ir_version 8 and opset_import { version 17 }: the head of a hand-built model */
 const HEAD = [0x08, 0x08, ...ld(8, [0x10, 17])];
 
