@@ -71,7 +71,7 @@ test('settings: defaults for a client that sends nothing or garbage; valid value
   assert.deepEqual(readSettings(null), DEFAULT_EDITOR_SETTINGS);
   assert.deepEqual(readSettings({ batchSize: -3, dtype: 'fp64', flopsConvention: 'gflops', inlayHints: { content: 'shape' }, rules: { x: 'loud' } }), DEFAULT_EDITOR_SETTINGS);
   const s = readSettings({ batchSize: 8, dtype: 'int8', flopsConvention: 'macs', inlayHints: { enabled: false, content: ['memory', 'bogus'] }, rules: { 'channel-multiple': 'off' }, lint: { channelMultiple: 8, g1Threshold: 30 }, onnx: { dims: { seq: 128, bad: 0, worse: 'x' } }, target: 'a100' });
-  assert.deepEqual(s, { batchSize: 8, dtype: 'int8', flopsConvention: 'macs', inlayHints: { enabled: false, content: ['memory'] }, rules: { 'channel-multiple': 'off' }, lint: { ...DEFAULT_EDITOR_SETTINGS.lint, channelMultiple: 8, g1Threshold: 30 }, onnx: { dims: { seq: 128 } }, target: 'a100', userTargets: [], targetErrors: [], limits: DEFAULT_EDITOR_SETTINGS.limits });
+  assert.deepEqual(s, { batchSize: 8, dtype: 'int8', flopsConvention: 'macs', inlayHints: { enabled: false, content: ['memory'], showDelta: false }, rules: { 'channel-multiple': 'off' }, lint: { ...DEFAULT_EDITOR_SETTINGS.lint, channelMultiple: 8, g1Threshold: 30 }, onnx: { dims: { seq: 128 } }, target: 'a100', userTargets: [], targetErrors: [], limits: DEFAULT_EDITOR_SETTINGS.limits });
 });
 
 test('every setting the extension contributes is read by the server', () => {

@@ -313,14 +313,15 @@ test('shutdown stops pending diagnostics; exit ends the process with 0, and with
   assert.equal(abrupt.proc.exitCode, 1);
 });
 
-test('package.json: the restart command; untrusted workspaces limited to ignoring the workspace\'s netcost.limits.* (all of them); virtual workspaces limited', () => {
+test('package.json: the restart command; untrusted workspaces limited to ignoring the workspace\'s netcost.limits.* (all of them) and showDelta (git); virtual workspaces limited', () => {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   assert.ok(pkg.contributes.commands.some((c: { command: string; title: string }) => c.command === 'netcost.restartServer' && c.title === 'Restart Language Server'));
   const untrusted = pkg.capabilities.untrustedWorkspaces;
   assert.equal(untrusted.supported, 'limited');
   const limits = Object.keys(pkg.contributes.configuration.properties).filter((k) => k.startsWith('netcost.limits.'));
   assert.ok(limits.length > 0);
-  assert.deepEqual([...untrusted.restrictedConfigurations].sort(), [...limits].sort(), 'every limit setting, and only those, is restricted');
+  // the limits, and the one setting that makes the server run git
+  assert.deepEqual([...untrusted.restrictedConfigurations].sort(), [...limits, 'netcost.inlayHints.showDelta'].sort(), 'every limit setting and showDelta, and only those, are restricted');
   assert.equal(pkg.capabilities.virtualWorkspaces.supported, 'limited');
   // nothing from the workspace is executed: the extension and the server spawn no process and evaluate no code
   for (const file of ['client/src/extension.ts', 'server/src/lsp/server.ts', 'server/src/lsp/main.ts', 'server/src/hardware/config.ts']) {

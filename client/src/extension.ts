@@ -13,11 +13,12 @@ import {
 } from 'vscode';
 import { LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import {
-  LISTING_REQUEST, modelUriOf, ONNX_SCHEME, REPORT_REQUEST, SUMMARY_REQUEST, summaryLabel, summaryTooltip, TARGETS_REQUEST,
+  COMPARE_REQUEST, LISTING_REQUEST, modelUriOf, ONNX_SCHEME, REPORT_REQUEST, SUMMARY_REQUEST, summaryLabel, summaryTooltip, TARGETS_REQUEST,
   type DocumentParams, type Listing, type Report, type Summary, type TargetList,
 } from '../../server/src/ide/summary';
 
 const SHOW_REPORT = 'netcost.showReport';
+const COMPARE_HEAD = 'netcost.compareWithHead';
 const OPEN_ONNX = 'netcost.openOnnx';
 const CONVERT_ONNX = 'netcost.convertOnnx';
 const SELECT_TARGET = 'netcost.selectTarget';
@@ -28,8 +29,10 @@ const REPORT_SCHEME = 'netcost-report';
 /** how long the status bar waits after the last edit or settings change, in ms */
 const REFRESH_DELAY = 300;
 
-/** The report of a `.net` document, `netcost-report:/resnet50.net (cost report)?<its uri>`: the tab reads `resnet50.net (cost report)`. */
-const reportUri = (source: Uri) => Uri.from({ scheme: REPORT_SCHEME, path: `/${path.posix.basename(source.path)} (cost report)`, query: source.toString() });
+/** The report of a `.net` document, `netcost-report:/resnet50.net (cost report)?<its uri>`: the tab reads `resnet50.net (cost report)`;
+ *  its comparison with git HEAD is `netcost-report:/resnet50.net (vs HEAD)?<its uri>`. */
+const COMPARE_SUFFIX = ' (vs HEAD)';
+const reportUri = (source: Uri, suffix = ' (cost report)') => Uri.from({ scheme: REPORT_SCHEME, path: `/${path.posix.basename(source.path)}${suffix}`, query: source.toString() });
 const params = (uri: Uri | string): DocumentParams => ({ uri: uri.toString() });
 
 let client: LanguageClient | undefined;
@@ -63,19 +66,28 @@ export async function activate(context: ExtensionContext): Promise<NetCostApi> {
   const reports: TextDocumentContentProvider = {
     onDidChange: reportChanged.event,
     async provideTextDocumentContent(uri) {
-      const report = await c.sendRequest<Report | null>(REPORT_REQUEST, params(uri.query));
+      const method = uri.path.endsWith(COMPARE_SUFFIX) ? COMPARE_REQUEST : REPORT_REQUEST;
+      const report = await c.sendRequest<Report | null>(method, params(uri.query));
       return report?.text ?? `NetCost: ${uri.query} is not open any more.\n`;
     },
   };
-  async function showReport() {
+  async function showReport(suffix?: string) {
     const doc = window.activeTextEditor?.document;
     if (doc?.languageId !== 'netcost') {
-      void window.showInformationMessage('NetCost: open a .net file to see its cost report.');
+      void window.showInformationMessage(`NetCost: open a .net file to see its ${suffix ? 'comparison with HEAD' : 'cost report'}.`);
       return;
     }
-    reportChanged.fire(reportUri(doc.uri)); // an open report is fetched again
-    const report = await workspace.openTextDocument(reportUri(doc.uri));
+    reportChanged.fire(reportUri(doc.uri, suffix)); // an open report is fetched again
+    const report = await workspace.openTextDocument(reportUri(doc.uri, suffix));
     await window.showTextDocument(report, { viewColumn: ViewColumn.Beside, preview: true, preserveFocus: true });
+  }
+  /** The file at git HEAD against the editor's text: runs git in the workspace, so not in an untrusted one. */
+  async function compareWithHead() {
+    if (!workspace.isTrusted) {
+      void window.showInformationMessage('NetCost: Compare with HEAD runs git, which an untrusted workspace does not allow.');
+      return;
+    }
+    await showReport(COMPARE_SUFFIX);
   }
 
   // ONNX models: their listing is a read-only virtual `.net` document (`netcost-onnx:/path/model.onnx.net`)
@@ -190,6 +202,7 @@ export async function activate(context: ExtensionContext): Promise<NetCostApi> {
     status.show();
     shown = true;
     reportChanged.fire(reportUri(doc.uri));
+    reportChanged.fire(reportUri(doc.uri, COMPARE_SUFFIX));
   }
   let timer: NodeJS.Timeout | undefined;
   const refreshLater = () => { clearTimeout(timer); timer = setTimeout(() => void refresh(), REFRESH_DELAY); };
@@ -197,7 +210,8 @@ export async function activate(context: ExtensionContext): Promise<NetCostApi> {
   context.subscriptions.push(
     status, reportChanged, { dispose: () => clearTimeout(timer) },
     workspace.registerTextDocumentContentProvider(REPORT_SCHEME, reports),
-    commands.registerCommand(SHOW_REPORT, showReport),
+    commands.registerCommand(SHOW_REPORT, () => showReport()),
+    commands.registerCommand(COMPARE_HEAD, compareWithHead),
     listingChanged, workspace.registerTextDocumentContentProvider(ONNX_SCHEME, listings),
     commands.registerCommand(OPEN_ONNX, (arg) => openOnnx(arg)),
     commands.registerCommand(CONVERT_ONNX, convertOnnx),

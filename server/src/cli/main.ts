@@ -12,19 +12,29 @@ import { findTarget, TARGETS, type Target } from '../hardware/targets';
 import { estimate } from '../hardware/roofline';
 import { peakMemory } from '../hardware/memory';
 import type { Analysis } from '../analysis/analyze';
+import { cliFormulas } from '../formula/formula';
+import { checkBudgets, parseBudgetFlags, resolveBudgets } from '../budget/cli';
+import { cliSettings, netDiagnostics, onnxDocument, sarifReport } from './sarif';
+import { compareMain } from './compare';
 
 export const USAGE = `usage: netcost FILE [options]
+       netcost compare OLD NEW [options]   (layer-by-layer deltas; netcost compare --help)
 
 Prints each layer's output shape, params, MACs, FLOPs and memory access, and the totals.
 FILE is a .net file or an ONNX model (.onnx: one row per node).
 
 options:
-  --json                 machine-readable report (schema in README.md)
+  --format F             table | json | sarif: the report (default table); sarif: a SARIF 2.1.0 log
+                         of every diagnostic, the lint rules' included (default rule settings,
+                         judged for --target or t4)
+  --json                 the same as --format json: machine-readable report (schema in README.md)
   --batch N              batch size (default 1; for ONNX: binds the inputs' leading dim)
   --dtype T              fp32 | fp16 | bf16 | int8: bytes per element (default fp32; ONNX: each
                          tensor's own dtype, T recounts the float tensors)
   --flops C              2macs | exact | macs: the convention of the FLOPs figures (default 2macs)
   --set NAME=VALUE       override a top-level variable of a .net file (repeatable)
+  --formula VAR          the totals as exact formulas of VAR, a top-level variable or batch
+                         (repeatable: several variables); --json adds a "formulas" object
   --dim NAME=N           bind a symbolic dimension of an ONNX model (repeatable)
   --blocks               one row per top-level block use or repeat instead of per layer
   --by-op                one row per op type (ONNX op type or .net kind), costliest first
@@ -32,6 +42,9 @@ options:
   --target NAME          estimate latency (roofline + launch overheads), QPS and peak memory on a
                          hardware target: a latency column and a footer (docs/hardware.md)
   --targets              list the built-in targets and those of the project's netcost.json
+  --budget NAME=VALUE    fail (exit 1) when a figure exceeds a budget (repeatable; also "budgets" in
+                         netcost.json): params, macs, flops (K/M/G), weights, activations, memory
+                         (KB/MB/GB, KiB/MiB/GiB), latency@TARGET (s/ms/us); e.g. macs=600M
   --limit NAME=N         raise or lower a limit against runaway inputs (repeatable): fileSize,
                          layers, repeat, iterations, depth (.net); onnxFileSize, nodes, tensors,
                          valueInfos, rank, subgraphDepth, stringBytes, listElements (ONNX);
@@ -39,7 +52,7 @@ options:
   -h, --help             this help
   -v, --version          the version
 
-exit codes: 0 no errors, 1 the file has errors, 2 usage or I/O error`;
+exit codes: 0 no errors, 1 the file has errors or a budget is exceeded, 2 usage or I/O error`;
 
 export interface Io {
   out(s: string): void;
@@ -57,11 +70,12 @@ function options(argv: string[]) {
       args: argv,
       allowPositionals: true,
       options: {
-        json: { type: 'boolean' }, blocks: { type: 'boolean' },
+        json: { type: 'boolean' }, format: { type: 'string' }, blocks: { type: 'boolean' },
         batch: { type: 'string' }, dtype: { type: 'string' }, flops: { type: 'string' },
         set: { type: 'string', multiple: true }, dim: { type: 'string', multiple: true },
-        'by-op': { type: 'boolean' }, top: { type: 'string' },
+        'by-op': { type: 'boolean' }, top: { type: 'string' }, formula: { type: 'string', multiple: true },
         target: { type: 'string' }, targets: { type: 'boolean' }, limit: { type: 'string', multiple: true },
+        budget: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
       },
     });
@@ -97,7 +111,12 @@ function options(argv: string[]) {
     if (typeof l === 'string') throw new UsageError(`--limit: ${l}`);
     limits[l[0]] = l[1];
   }
-  return { ...v, limits, batch, batchGiven: v.batch !== undefined, dtypeGiven: v.dtype !== undefined, dtype, flops, overrides, dims, top, byOp: v['by-op'] === true, files: parsed.positionals };
+  const format = v.format ?? (v.json ? 'json' : 'table');
+  if (!['table', 'json', 'sarif'].includes(format)) throw new UsageError(`--format: expected one of table, json, sarif, got '${v.format}'`);
+  if (v.json && format !== 'json') throw new UsageError(`--json is --format json: it conflicts with --format ${format}`);
+  const budgets = parseBudgetFlags(v.budget ?? []);
+  if (typeof budgets === 'string') throw new UsageError(budgets);
+  return { ...v, json: format === 'json', format, budgets, limits, batch, batchGiven: v.batch !== undefined, dtypeGiven: v.dtype !== undefined, dtype, flops, overrides, dims, top, byOp: v['by-op'] === true, files: parsed.positionals };
 }
 
 type Options = ReturnType<typeof options>;
@@ -120,27 +139,32 @@ function resolveTarget(name: string, user: Target[]): Target {
 const hardware = (a: Analysis, t: Target | null): HardwareReport | undefined => (t ? { estimate: estimate(a, t), memory: peakMemory(a) } : undefined);
 
 /** `netcost model.onnx`: the same table and JSON; diagnostics point at the node's line of the listing and name the node. */
-function onnx(file: string, o: Options, io: Io, target: Target | null): number {
+function onnx(file: string, o: Options, io: Io, target: Target | null, budgets: Exclude<ReturnType<typeof resolveBudgets>, string>): number {
+  if (o.formula?.length) throw new UsageError('--formula fits the variables of a .net file, not of an ONNX model');
   if (Object.keys(o.overrides).length) throw new UsageError('--set overrides variables of a .net file; bind an ONNX model\'s symbolic dims with --dim NAME=N');
   if (!existsSync(file)) {
     io.err(`netcost: ${file}: no such file\n`);
     return 2;
   }
   const progress = io.progress?.(file);
-  const a = analyzeOnnxFile(file, { batch: o.batchGiven ? o.batch : undefined, dims: o.dims, dtype: o.dtypeGiven ? o.dtype : undefined, limits: o.limits }, file, progress);
+  // SARIF: the editor's document analysis, whose diagnostics include the lint rules run on the listing
+  const doc = o.format === 'sarif' ? onnxDocument(file, cliSettings(o, target, budgets), progress) : undefined;
+  const a = doc?.analysis ?? analyzeOnnxFile(file, { batch: o.batchGiven ? o.batch : undefined, dims: o.dims, dtype: o.dtypeGiven ? o.dtype : undefined, limits: o.limits }, file, progress);
   progress?.('done', 1, 1);
   if (a.diagnostics.some((d) => d.code === 'onnx-io')) {
     io.err(`netcost: ${file}: ${a.diagnostics.find((d) => d.code === 'onnx-io')!.message}\n`);
     return 2;
   }
+  const results = checkBudgets(a, budgets, o.flops, file, io.err);
   const hw = hardware(a, target);
-  if (o.json) io.out(JSON.stringify(jsonReport(a, { file, flops: o.flops, hardware: hw }), null, 2) + '\n');
+  if (doc) io.out(sarifReport(file, doc.diagnostics, a));
+  else if (o.json) io.out(JSON.stringify(jsonReport(a, { file, flops: o.flops, hardware: hw, budgets: results }), null, 2) + '\n');
   else {
     io.out(tableReport(a, { file, flops: o.flops, byOp: o.byOp, top: o.top, hardware: hw }));
     const lines = onnxDiagnosticLines(a, file);
     if (lines.length) io.err(lines.join('\n') + '\n');
   }
-  return a.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+  return a.diagnostics.some((d) => d.severity === 'error') || results.some((r) => r.exceeded) ? 1 : 0;
 }
 
 /** `file: node 12 (/layer1/Conv): severity [code] message`, or `file: severity ...` for the model as a whole. */
@@ -153,6 +177,7 @@ function onnxDiagnosticLines(a: OnnxAnalysis, file: string): string[] {
 }
 
 export function main(argv: string[], io: Io, version = '0.0.0'): number {
+  if (argv[0] === 'compare') return compareMain(argv.slice(1), io);
   try {
     const o = options(argv);
     if (o.help) { io.out(USAGE + '\n'); return 0; }
@@ -166,7 +191,9 @@ export function main(argv: string[], io: Io, version = '0.0.0'): number {
     const file = o.files[0];
     if (o.target === '') throw new UsageError('--target: expected a target id (netcost --targets lists them)');
     const target = o.target === undefined ? null : resolveTarget(o.target, projectTargets(dirname(file), io));
-    if (/\.onnx$/i.test(file)) return onnx(file, o, io, target);
+    const budgets = resolveBudgets(file, o.budgets);
+    if (typeof budgets === 'string') throw new UsageError(budgets);
+    if (/\.onnx$/i.test(file)) return onnx(file, o, io, target, budgets);
     if (Object.keys(o.dims).length) throw new UsageError('--dim binds dimensions of an ONNX model; a .net file sets its sizes with --set NAME=VALUE');
     const settings = { batch: o.batch, dtype: o.dtype, overrides: o.overrides, limits: o.limits };
     let text: string;
@@ -188,13 +215,19 @@ export function main(argv: string[], io: Io, version = '0.0.0'): number {
       throw new UsageError(`--set ${missing[0]}: ${file} has no top-level variable \`${missing[0]}\` (its variables: ${names})`);
     }
     const hw = hardware(a, target);
-    if (o.json) io.out(JSON.stringify(jsonReport(a, { file, flops: o.flops, hardware: hw }), null, 2) + '\n');
+    const formulas = o.formula?.length ? cliFormulas(text, a, o.formula, o.flops) : undefined;
+    if (formulas?.usage) throw new UsageError(formulas.usage);
+    const results = checkBudgets(a, budgets, o.flops, file, io.err);
+    // SARIF: the editor's diagnostics of this analysis, engine and lint (default rule settings, the active target)
+    if (o.format === 'sarif') io.out(sarifReport(file, netDiagnostics(a, text, cliSettings(o, target, budgets))));
+    else if (o.json) io.out(JSON.stringify({ ...jsonReport(a, { file, flops: o.flops, hardware: hw, budgets: results }), ...(formulas && { formulas: formulas.json }) }, null, 2) + '\n');
     else {
       io.out(tableReport(a, { file, flops: o.flops, blocks: o.blocks, byOp: o.byOp, top: o.top, hardware: hw }));
+      if (formulas) io.out('\n' + formulas.text);
       const lines = diagnosticLines(a, file);
       if (lines.length) io.err(lines.join('\n') + '\n');
     }
-    return a.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+    return a.diagnostics.some((d) => d.severity === 'error') || results.some((r) => r.exceeded) ? 1 : 0;
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`netcost: ${e.message}\n${USAGE.split('\n')[0]}\n`);

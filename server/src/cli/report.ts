@@ -7,6 +7,7 @@ import type { OnnxLayer } from '../onnx/analyze';
 import { formatSeconds, launches, layerDtype, type LayerTime, type NetworkEstimate } from '../hardware/roofline';
 import type { PeakMemory } from '../hardware/memory';
 import { peakFor, type Target } from '../hardware/targets';
+import { budgetJson, type BudgetResult } from '../budget/budgets';
 
 export const JSON_VERSION = 1;
 
@@ -18,7 +19,7 @@ export const CONVENTION_LABEL: Record<FlopsConvention, string> = {
 
 /** `--target`: the roofline estimate and the peak memory on a hardware target */
 export interface HardwareReport { estimate: NetworkEstimate; memory: PeakMemory }
-export interface ReportOptions { file: string; flops: FlopsConvention; hardware?: HardwareReport }
+export interface ReportOptions { file: string; flops: FlopsConvention; hardware?: HardwareReport; budgets?: BudgetResult[] }
 
 /** The JSON `target` object (only with `--target`). */
 export function targetJson(a: Analysis, h: HardwareReport) {
@@ -116,6 +117,7 @@ export function jsonReport(a: Analysis, o: ReportOptions) {
     })),
     diagnostics: a.diagnostics.map((d) => ({ ...pos(d.range), severity: d.severity, code: d.code, message: d.message })),
     ...(o.hardware ? { target: targetJson(a, o.hardware) } : {}),
+    ...(o.budgets?.length ? { budgets: o.budgets.map(budgetJson) } : {}),
   };
 }
 

@@ -7,11 +7,14 @@ import { DEFAULT_TARGET, findTarget, type Target } from '../hardware/targets';
 import type { EditorSettings } from './settings';
 import { analyzeOnnxFile, type OnnxAnalysis, type Progress } from '../onnx/analyze';
 import { bytesOver, resolveLimits } from '../analysis/limits';
+import { budgetDiagnostics, editorBudgets, type BudgetResult } from '../budget/budgets';
 
 export interface DocumentAnalysis {
   analysis: Analysis;
   /** engine and lint diagnostics, computed on first use (hints and hovers do not need the lint pass) */
   readonly diagnostics: Diagnostic[];
+  /** the project's budgets (settings.budgets) on this analysis; absent or empty when none is set */
+  readonly budgets?: BudgetResult[];
 }
 
 /** Where each diagnostic code is documented (the LSP `codeDescription`) when no local copy is shipped. */
@@ -29,6 +32,7 @@ export function analyzeDocument(text: string, s: EditorSettings, analyzer = new 
   return {
     analysis,
     get diagnostics() { return (diagnostics ??= diagnose(analysis, text, s)); },
+    get budgets() { return editorBudgets(analysis, s); },
   };
 }
 
@@ -49,8 +53,10 @@ export function analyzeOnnxDocument(path: string, name: string, s: EditorSetting
       // the listing is ours, one line per node: the model's limits bound it, not those of a hand-written file
       const limits = resolveLimits(s.limits);
       const listing = { ...analysis.settings, limits: { ...limits, fileSize: Number.MAX_SAFE_INTEGER, layers: Math.max(limits.layers, limits.nodes) } };
-      return (diagnostics = [...applyRules(analysis.diagnostics, s), ...lints(analyze(text, listing), text, s)]);
+      const over = budgetDiagnostics(analysis, editorBudgets(analysis, s));
+      return (diagnostics = [...applyRules([...analysis.diagnostics, ...over], s), ...lints(analyze(text, listing), text, s)]);
     },
+    get budgets() { return editorBudgets(analysis, s); },
   };
 }
 
@@ -66,7 +72,8 @@ function applyRules(found: Diagnostic[], s: EditorSettings): Diagnostic[] {
 }
 
 function diagnose(analysis: Analysis, text: string, s: EditorSettings): Diagnostic[] {
-  return [...applyRules(analysis.diagnostics, s), ...lints(analysis, text, s)];
+  const over = budgetDiagnostics(analysis, editorBudgets(analysis, s));
+  return [...applyRules([...analysis.diagnostics, ...over], s), ...lints(analysis, text, s)];
 }
 
 /** The lint rules' findings, with the user's rule settings. */

@@ -4,13 +4,20 @@
 import { CONVENTION_NAME, type Analysis, type Figures, type FlopsConvention } from '../analysis/analyze';
 import type { Target } from '../hardware/targets';
 import { hardwareView, qpsText, secondsOf, timeText, type HardwareView } from './hardware';
+import { deltaLabel } from './delta';
 import { dtypeText, grouped, human, humanBytes, onnxShape } from './units';
 
 export type HintField = 'shape' | 'macs' | 'flops' | 'params' | 'memory' | 'latency';
 export const HINT_FIELDS: HintField[] = ['shape', 'macs', 'flops', 'params', 'memory', 'latency'];
 
 /** `target`: the active hardware target, for the `latency` field (without one the field is left out). */
-export interface HintOptions { content: HintField[]; flops: FlopsConvention; target?: Target }
+export interface HintOptions {
+  content: HintField[];
+  flops: FlopsConvention;
+  target?: Target;
+  /** MACs change per line against a git revision (`netcost.inlayHints.showDelta`): appended to the line's hint */
+  deltas?: Map<number, number>;
+}
 export const DEFAULT_HINTS: HintOptions = { content: ['shape', 'macs', 'params'], flops: '2macs' };
 
 /** `character`: where on the line the hint goes; absent: at the end of the line. */
@@ -84,7 +91,8 @@ export function inlayHints(a: Analysis, startLine: number, endLine: number, o: H
   }
   for (const s of statementCosts(a, startLine, endLine)) {
     const seconds = hw && secondsOf(hw, s.firstLayer, s.firstLayer + s.layerCount);
-    const label = hintLabel(s, s.outputShape, a.settings.batch, o, a.onnx !== undefined, seconds);
+    const delta = o.deltas?.get(s.line);
+    const label = hintLabel(s, s.outputShape, a.settings.batch, o, a.onnx !== undefined, seconds) + (delta ? ` · ${deltaLabel(delta)}` : '');
     const latency = hw ? `; estimated ${timeText(seconds!)} on ${hw.target.name}` : '';
     if (label) hints.push({ line: s.line, label, tooltip: tooltip(s, a, o, s.layerCount > 1 ? `${s.name}, ${s.layerCount} layers` : s.name) + latency, character: a.onnx?.codeEnds[s.line] });
   }

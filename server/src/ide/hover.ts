@@ -11,6 +11,7 @@ import { hardwareView, intensityText, qpsText, rateText, shareText, timeText, ty
 import { contains, nameAt, nameIndex } from './navigate';
 import { dtypeText, grouped, human, humanBytes, onnxShape, percentOf as pct } from './units';
 import type { OnnxLayer } from '../onnx/analyze';
+import { hoverFormula } from '../formula/formula';
 
 export interface Hover { markdown: string; range: Range }
 
@@ -172,8 +173,12 @@ export function hover(a: Analysis, pos: Pos, flops: FlopsConvention = '2macs', t
   }
   const g = a.groups.find((x) => contains(x.range, pos)); // the outermost: a repeat before its iterations
   if (g) return { markdown: groupMarkdown(a, g, flops, target), range: g.range };
-  // an input line: the input, then the whole network on the target
-  const input = target && a.layers.length ? a.inputs.find((x) => contains(x.range, pos)) : undefined;
+  // an input line: the input, then the whole network on the target, then its MACs as a formula of the
+  // file's resolution/tokens/seq variable (fitted here, on hover only, and remembered per analysis)
+  const input = a.layers.length ? a.inputs.find((x) => contains(x.range, pos)) : undefined;
   if (!input) return null;
-  return { markdown: `**${input.name}** · input ${shown(a, input.shape)}\n\n---\n${networkMarkdown(a, hardwareView(a, target!))}`, range: input.range };
+  const scaling = hoverFormula(a, flops);
+  if (!target && !scaling) return null;
+  const network = target ? `\n\n---\n${networkMarkdown(a, hardwareView(a, target))}` : '';
+  return { markdown: `**${input.name}** · input ${shown(a, input.shape)}${network}${scaling ? `\n\n---\n${scaling}` : ''}`, range: input.range };
 }

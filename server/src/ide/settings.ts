@@ -4,6 +4,7 @@ import { DTYPE_BYTES, FLOPS_CONVENTIONS, type Dtype, type FlopsConvention, type 
 import { HINT_FIELDS, type HintField } from './hints';
 import { DEFAULT_TARGET, parseTargets, type Target } from '../hardware/targets';
 import { LIMIT_DEFAULTS, resolveLimits, type Limits } from '../analysis/limits';
+import type { Budget } from '../budget/budgets';
 
 export type RuleSetting = 'off' | Severity;
 
@@ -11,7 +12,8 @@ export interface EditorSettings {
   batchSize: number;
   dtype: Dtype;
   flopsConvention: FlopsConvention;
-  inlayHints: { enabled: boolean; content: HintField[] };
+  /** showDelta: each changed line's MACs change against the file at git HEAD, after its hint */
+  inlayHints: { enabled: boolean; content: HintField[]; showDelta: boolean };
   /** per diagnostic code: `off` or a severity; codes not listed keep their defaults */
   rules: Record<string, RuleSetting>;
   /** lint thresholds (percent); `channelMultiple` 0 takes the active target's multiple, a positive value overrides it */
@@ -26,13 +28,15 @@ export interface EditorSettings {
   targetErrors: string[];
   /** the limits against runaway and hostile inputs (`netcost.limits.<name>`, analysis/limits.ts); invalid values take the defaults */
   limits: Limits;
+  /** the budgets of the document's netcost.json (`budgets`; budget/budgets.ts), added by the server; none when absent */
+  budgets?: Budget[];
 }
 
 export const DEFAULT_EDITOR_SETTINGS: EditorSettings = {
   batchSize: 1,
   dtype: 'fp32',
   flopsConvention: '2macs',
-  inlayHints: { enabled: true, content: ['shape', 'macs', 'params'] },
+  inlayHints: { enabled: true, content: ['shape', 'macs', 'params'], showDelta: false },
   rules: {},
   lint: { channelMultiple: 0, g1Threshold: 10, g2Threshold: 20, g3Threshold: 30, g4Threshold: 20, fcThreshold: 50, hotspotThreshold: 25 },
   onnx: { dims: {} },
@@ -64,7 +68,10 @@ export function readSettings(raw: unknown): EditorSettings {
     batchSize: posInt(s.batchSize, d.batchSize),
     dtype: typeof s.dtype === 'string' && s.dtype in DTYPE_BYTES ? (s.dtype as Dtype) : d.dtype,
     flopsConvention: FLOPS_CONVENTIONS.includes(s.flopsConvention as FlopsConvention) ? (s.flopsConvention as FlopsConvention) : d.flopsConvention,
-    inlayHints: { enabled: typeof hints.enabled === 'boolean' ? hints.enabled : d.inlayHints.enabled, content },
+    inlayHints: {
+      enabled: typeof hints.enabled === 'boolean' ? hints.enabled : d.inlayHints.enabled, content,
+      showDelta: typeof hints.showDelta === 'boolean' ? hints.showDelta : d.inlayHints.showDelta,
+    },
     rules,
     lint: {
       channelMultiple: typeof lint.channelMultiple === 'number' && Number.isSafeInteger(lint.channelMultiple) && lint.channelMultiple >= 0 ? lint.channelMultiple : d.lint.channelMultiple,

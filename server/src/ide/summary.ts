@@ -17,6 +17,8 @@ import { grouped, human, humanBytes } from './units';
 
 export const SUMMARY_REQUEST = 'netcost/summary';
 export const REPORT_REQUEST = 'netcost/report';
+/** params { uri } of a file in a git work tree -> { text }: the compare table of the file at HEAD against the editor's text (or why it cannot be made) */
+export const COMPARE_REQUEST = 'netcost/compare';
 export const LISTING_REQUEST = 'netcost/onnxListing';
 export const TARGETS_REQUEST = 'netcost/targets';
 export type { TargetItem, TargetList } from './hardware';
@@ -47,7 +49,16 @@ export interface Summary {
   dtype: Dtype;
   /** the active hardware target and the estimates on it; null when there is none */
   target: TargetSummary | null;
+  /** the project's budgets (netcost.json `budgets`) against the totals; absent when none is set */
+  budgets?: BudgetSummary[];
 }
+
+/** One budget in the status bar: `figure` as in netcost.json (`macs`, `latency@t4`); `value` and `budget` in its unit. */
+export interface BudgetSummary { figure: string; unit: 'count' | 'bytes' | 'seconds'; value: number; budget: number; exceeded: boolean }
+const BUDGET_LABEL: Record<string, string> = { macs: 'MACs', flops: 'FLOPs' };
+const budgetValue = (b: BudgetSummary, v: number) => (b.unit === 'bytes' ? humanBytes(v) : b.unit === 'seconds' ? timeText(v) : human(v));
+/** `MACs 4.09G / 600M` */
+export const budgetText = (b: BudgetSummary) => `${BUDGET_LABEL[b.figure] ?? b.figure} ${budgetValue(b, b.value)} / ${budgetValue(b, b.budget)}`;
 
 export interface TargetSummary {
   id: string;
@@ -74,6 +85,7 @@ export function summarize(d: DocumentAnalysis, flops: FlopsConvention, hw?: Hard
       id: hw.target.id, name: hw.target.name, latencySeconds: hw.estimate.seconds, qps: hw.estimate.qps,
       peakActivationBytes: hw.memory.peakBytes, weightBytes: hw.memory.weightBytes, memoryBytes: hw.target.memory,
     } : null,
+    ...(d.budgets?.length ? { budgets: d.budgets.map((b) => ({ figure: b.figure, unit: b.unit, value: b.value, budget: b.budget, exceeded: b.exceeded })) } : {}),
   };
 }
 
@@ -82,7 +94,8 @@ const errors = (n: number) => `${n} error${n === 1 ? '' : 's'}`;
 /** `4.09G MACs · 25.5M params · T4 1.23 ms`, and `· 2 errors` when there are some. */
 export function summaryLabel(s: Summary): string {
   const target = s.target ? ` · ${shortName(s.target)} ${timeText(s.target.latencySeconds)}` : '';
-  return `${human(s.macs)} MACs · ${human(s.params)} params${target}${s.errors ? ` · ${errors(s.errors)}` : ''}`;
+  const over = (s.budgets ?? []).filter((b) => b.exceeded).map((b) => ` · ${budgetText(b)} ✗`).join('');
+  return `${human(s.macs)} MACs · ${human(s.params)} params${target}${over}${s.errors ? ` · ${errors(s.errors)}` : ''}`;
 }
 
 /** Every total in full, one per line. */
@@ -98,6 +111,7 @@ export function summaryTooltip(s: Summary): string {
       `peak memory: ${humanBytes(s.target.peakActivationBytes + s.target.weightBytes)} = activations ${humanBytes(s.target.peakActivationBytes)} + weights ${humanBytes(s.target.weightBytes)}, ` +
         `of the device's ${humanBytes(s.target.memoryBytes)}`,
     ] : []),
+    ...(s.budgets ?? []).map((b) => `budget ${budgetText(b)}: ${b.exceeded ? 'exceeded ✗' : 'within ✓'} (netcost.json)`),
     s.errors ? `${errors(s.errors)}: the totals leave out the layers they break` : 'no errors',
   ].join('\n');
 }

@@ -15,7 +15,9 @@ import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadProjectConfig } from '../hardware/config';
+import { withProjectBudgets } from '../budget/budgets';
 import { activeTarget, hardwareView, targetList, unknownTargetDiagnostics } from '../ide/hardware';
+import { diffAgainst, type RevisionDiff } from '../ide/delta';
 import { analyzeDocument, analyzeOnnxDocument, ruleUrl, type DocumentAnalysis } from '../ide/document';
 import { inlayHints } from '../ide/hints';
 import { hover } from '../ide/hover';
@@ -25,7 +27,7 @@ import { semanticTokens, TOKEN_MODIFIERS, TOKEN_TYPES } from '../ide/semantic';
 import { DEFAULT_EDITOR_SETTINGS, readSettings, withProjectTargets, type EditorSettings } from '../ide/settings';
 import { quickFixes } from '../ide/actions';
 import { complete, plainInsertText, type CompletionKind } from '../ide/complete';
-import { LISTING_REQUEST, listingUri, modelUriOf, REPORT_REQUEST, summarize, SUMMARY_REQUEST, TARGETS_REQUEST, type DocumentParams, type Listing, type TargetList } from '../ide/summary';
+import { COMPARE_REQUEST, LISTING_REQUEST, listingUri, modelUriOf, REPORT_REQUEST, summarize, SUMMARY_REQUEST, TARGETS_REQUEST, type DocumentParams, type Listing, type TargetList } from '../ide/summary';
 import { tableReport } from '../cli/report';
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
@@ -92,6 +94,8 @@ interface Analysed { doc: TextDocument; version: number; settings: EditorSetting
 interface DocState {
   /** the document's incremental analysis: reparses the edited line, resumes at the first changed statement */
   analyzer: IncrementalAnalyzer;
+  /** the document against git HEAD for one version and settings (Compare with HEAD, `inlayHints.showDelta`): git runs once per version */
+  diff?: { version: number; settings: EditorSettings; value: RevisionDiff | { error: string } };
   /** the analysis of one document version under one set of settings */
   result?: { version: number; settings: EditorSettings; value: DocumentAnalysis };
   timer?: NodeJS.Timeout;
@@ -171,7 +175,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     let p = settingsCache.get(uri);
     if (!p) {
       const pulled = canPull ? connection.workspace.getConfiguration({ scopeUri: uri, section: 'netcost' }).then(readSettings, () => DEFAULT_EDITOR_SETTINGS) : Promise.resolve(pushed);
-      p = pulled.then((s) => withProjectTargets(s, projectOf(uri)));
+      p = pulled.then((s) => withProjectBudgets(withProjectTargets(s, projectOf(uri)), projectOf(uri)));
       settingsCache.set(uri, p);
       p.catch(() => { if (settingsCache.get(uri) === p) settingsCache.delete(uri); }); // a failure is not kept
     }
@@ -341,7 +345,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const r = await current(params.textDocument.uri, token);
     if (!r || !r.settings.inlayHints.enabled) return [];
     const { start, end } = params.range;
-    const hints = inlayHints(r.value.analysis, start.line, end.line, { content: r.settings.inlayHints.content, flops: r.settings.flopsConvention, target: activeTarget(r.settings).target });
+    const diff = r.settings.inlayHints.showDelta && !modelUriOf(params.textDocument.uri) ? diffOf(params.textDocument.uri, r.doc, r.settings) : null;
+    const hints = inlayHints(r.value.analysis, start.line, end.line, {
+      content: r.settings.inlayHints.content, flops: r.settings.flopsConvention, target: activeTarget(r.settings).target,
+      deltas: diff && !('error' in diff) ? diff.macsByLine : undefined,
+    });
     return hints.map((h): InlayHint => {
       return { position: { line: h.line, character: h.character ?? lineText(r.doc, h.line).length }, label: h.label, paddingLeft: true, tooltip: h.tooltip };
     });
@@ -435,6 +443,26 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   // the target picker: what the document's settings and netcost.json offer (the document need not be open)
   connection.onRequest(TARGETS_REQUEST, request(TARGETS_REQUEST, 'targets', null, async (p: DocumentParams): Promise<TargetList | null> =>
     typeof p?.uri === 'string' ? targetList(await settingsFor(p.uri)) : null));
+
+  /** The document against the file at git HEAD, once per version and settings (only on request: git runs in the workspace). */
+  function diffOf(uri: string, doc: TextDocument, settings: EditorSettings): RevisionDiff | { error: string } {
+    const state = stateOf(uri);
+    if (state.diff?.version !== doc.version || state.diff.settings !== settings) {
+      const name = decodeURIComponent(uri.replace(/.*\//, ''));
+      const value = uri.startsWith('file:')
+        ? diffAgainst(fileURLToPath(uri), name, doc.getText(), { batch: settings.batchSize, dtype: settings.dtype, limits: settings.limits }, settings.flopsConvention)
+        : { error: `${name} is not a file on disk` };
+      state.diff = { version: doc.version, settings, value };
+    }
+    return state.diff.value;
+  }
+
+  connection.onRequest(COMPARE_REQUEST, request(COMPARE_REQUEST, 'compare', null, async (p: DocumentParams, token) => {
+    const r = await current(p.uri, token);
+    if (!r) return null;
+    const d = diffOf(p.uri, r.doc, r.settings);
+    return { text: 'error' in d ? `NetCost: cannot compare with HEAD: ${d.error}\n` : d.report };
+  }));
 
   connection.onRequest(REPORT_REQUEST, request(REPORT_REQUEST, 'report', null, async (p: DocumentParams, token) => {
     const r = await current(p.uri, token);
