@@ -109,7 +109,15 @@ async function runUi(page, url) {
   if (opt.explorer) { // open FILE as a user does: a click on it in the explorer (editor resolution, custom editors)
     const row = page.locator(`.explorer-folders-view .monaco-list-row[aria-label^=${JSON.stringify(path.basename(opt.file))}]`).first();
     await row.waitFor({ timeout: 60000 });
-    await row.click();
+    // A click before the extension host has read the extension's manifest opens the file with the
+    // default (binary) editor, as it would for a user that quick: close it and click again.
+    for (let attempt = 1; ; attempt++) {
+      await row.click();
+      const opened = await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 20000 }).then(() => true, () => false);
+      if (opened || attempt === 3) break;
+      console.error(`the click on ${opt.file} opened no text editor (attempt ${attempt}): closing it and clicking again`);
+      await page.keyboard.press('Control+W').catch(() => undefined);
+    }
   }
   await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 60000 });
   let ok = true;
