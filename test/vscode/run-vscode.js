@@ -143,12 +143,18 @@ async function runUi(page, url) {
     check('status bar item', found, JSON.stringify(await page.evaluate(label)));
   }
   if (opt['hover-line']) { // hover the start of line N (1-based; must be on screen)
-    const box = await page.locator('.monaco-editor .view-line').nth(Number(opt['hover-line']) - 1).boundingBox();
-    await page.mouse.move(box.x + 15, box.y + box.height / 2);
-    // Hidden hover widgets exist too, and a fresh hover says "Loading..." first.
+    // Hidden hover widgets exist too, and a fresh hover says "Loading..." first. A hover can be lost when
+    // the line moves under the mouse (hints drawn late on a loaded machine): move away and back, 3 times.
     const hover = page.locator('.monaco-hover-content:visible');
-    const shown = await hover.filter(opt.hover ? { hasText: opt.hover } : { hasNotText: 'Loading...' }).first()
-      .waitFor({ timeout: 10000 }).then(() => true, () => false);
+    let shown = false;
+    for (let attempt = 1; attempt <= 3 && !shown; attempt++) {
+      const box = await page.locator('.monaco-editor .view-line').nth(Number(opt['hover-line']) - 1).boundingBox();
+      await page.mouse.move(1, 1);
+      await page.mouse.move(box.x + 15, box.y + box.height / 2);
+      shown = await hover.filter(opt.hover ? { hasText: opt.hover } : { hasNotText: 'Loading...' }).first()
+        .waitFor({ timeout: 8000 }).then(() => true, () => false);
+      if (!shown && attempt < 3) console.error(`no hover on line ${opt['hover-line']} (attempt ${attempt}): moving the mouse away and back`);
+    }
     check('hover shown', shown, JSON.stringify(await hover.first().innerText().catch(() => '')));
   }
   await page.screenshot({ path: opt.out, animations: 'disabled' }); // the hover fades in
