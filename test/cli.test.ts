@@ -1,24 +1,12 @@
 // The `netcost` command as users and scripts meet it: table, JSON contract, flags, exit codes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { main } from '../server/src/cli/main';
+import { run, tempFiles } from './cli-run';
 
-const dir = mkdtempSync(join(tmpdir(), 'netcost-cli-'));
-function file(name: string, text: string): string {
-  const p = join(dir, name);
-  writeFileSync(p, text);
-  return p;
-}
-function run(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = main(argv, { out: (s) => { out += s; }, err: (s) => { err += s; } });
-  return { code, out, err };
-}
+const { dir, file } = tempFiles('netcost-cli-');
 
 const NET = file('small.net', `# a stem and a pointwise conv
 width = 64

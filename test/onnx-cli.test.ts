@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../server/src/cli/main';
+import { run } from './cli-run';
 import { model } from './onnx-graph';
 import { encodeModel } from './onnx-encode';
 
@@ -14,12 +14,6 @@ const dir = mkdtempSync(join(tmpdir(), 'netcost-onnx-cli-'));
 const RESNET = join(root, 'examples', 'resnet50.onnx');
 const BERT = join(root, 'test', 'fixtures', 'onnx', 'bert_encoder-opset11.onnx');
 
-function run(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = main(argv, { out: (s) => { out += s; }, err: (s) => { err += s; } });
-  return { code, out, err };
-}
 const json = (...argv: string[]) => {
   const r = run(...argv, '--json');
   assert.equal(r.code, 0, r.err);

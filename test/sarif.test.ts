@@ -2,11 +2,11 @@
 // engine and lint, validated offline against the SARIF 2.1.0 JSON schema shipped in test/fixtures.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { main } from '../server/src/cli/main';
+import { run, tempFiles } from './cli-run';
 import { sarifLog } from '../server/src/cli/sarif';
 import { analyzeDocument } from '../server/src/ide/document';
 import { DEFAULT_EDITOR_SETTINGS } from '../server/src/ide/settings';
@@ -24,18 +24,7 @@ addFormats(ajv);
 const validate = ajv.compile(JSON.parse(readFileSync(join(root, 'test/fixtures/sarif/sarif-2.1.0.json'), 'utf8')));
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
-const dir = mkdtempSync(join(tmpdir(), 'netcost-sarif-'));
-function file(name: string, text: string): string {
-  const p = join(dir, name);
-  writeFileSync(p, text);
-  return p;
-}
-function run(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = main(argv, { out: (s) => { out += s; }, err: (s) => { err += s; } });
-  return { code, out, err };
-}
+const { dir, file } = tempFiles('netcost-sarif-');
 /* eslint-disable @typescript-eslint/no-explicit-any */
 function sarif(...argv: string[]): { code: number; log: any; run: any; err: string } {
   const r = run(...argv, '--format', 'sarif');

@@ -1,12 +1,11 @@
 // `netcost compare OLD NEW`: two .net files, two ONNX models, or `git:REV:path` blobs, matched layer by
 // layer (compare/compare.ts). Exit codes: 0 compared, 1 a side has errors (still compared), 2 usage or I/O error.
 import { parseArgs } from 'node:util';
-import { DTYPE_BYTES, FLOPS_CONVENTIONS, type Dtype, type FlopsConvention } from '../analysis/analyze';
-import { parseLimitFlag, type Limits } from '../analysis/limits';
 import { compareAnalyses, compareJson, compareTable } from '../compare/compare';
 import { loadSource, SourceError } from '../compare/source';
 import { diagnosticLines } from './report';
 import type { Io } from './main';
+import { commonOptions, UsageError } from './flags';
 
 export const COMPARE_USAGE = `usage: netcost compare OLD NEW [options]
 
@@ -26,7 +25,6 @@ options:
 
 exit codes: 0 compared, 1 a side has errors (still compared), 2 usage or I/O error`;
 
-class UsageError extends Error {}
 
 function options(argv: string[]) {
   let parsed;
@@ -42,26 +40,7 @@ function options(argv: string[]) {
     throw new UsageError((e as Error).message.split('\n')[0]);
   }
   const v = parsed.values;
-  const batch = v.batch === undefined ? 1 : Number(v.batch);
-  if (!/^\d+$/.test(v.batch ?? '1') || !Number.isSafeInteger(batch) || batch < 1) throw new UsageError(`--batch: expected a positive whole number, got '${v.batch}'`);
-  const dtype = (v.dtype ?? 'fp32') as Dtype;
-  if (!(dtype in DTYPE_BYTES)) throw new UsageError(`--dtype: expected one of ${Object.keys(DTYPE_BYTES).join(', ')}, got '${v.dtype}'`);
-  const flops = (v.flops ?? '2macs') as FlopsConvention;
-  if (!FLOPS_CONVENTIONS.includes(flops)) throw new UsageError(`--flops: expected one of ${FLOPS_CONVENTIONS.join(', ')}, got '${v.flops}'`);
-  const overrides: Record<string, number> = {};
-  for (const s of v.set ?? []) {
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/.exec(s);
-    const value = m ? Number(m[2]) : NaN;
-    if (!m || !Number.isFinite(value)) throw new UsageError(`--set: expected NAME=NUMBER, got '${s}'`);
-    overrides[m[1]] = value;
-  }
-  const limits: Partial<Limits> = {};
-  for (const s of v.limit ?? []) {
-    const l = parseLimitFlag(s);
-    if (typeof l === 'string') throw new UsageError(`--limit: ${l}`);
-    limits[l[0]] = l[1];
-  }
-  return { json: v.json === true, help: v.help === true, batch, dtype, flops, overrides, limits, given: { batch: v.batch !== undefined, dtype: v.dtype !== undefined }, files: parsed.positionals };
+  return { json: v.json === true, help: v.help === true, ...commonOptions(v), files: parsed.positionals };
 }
 
 /** `argv` without the leading `compare`; git blobs are read in `cwd`. */

@@ -3,8 +3,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { analyze, DTYPE_BYTES, FLOPS_CONVENTIONS, tooLargeFile, type Dtype, type FlopsConvention } from '../analysis/analyze';
-import { parseLimitFlag, resolveLimits, type Limits } from '../analysis/limits';
+import { analyze, tooLargeFile } from '../analysis/analyze';
+import { resolveLimits } from '../analysis/limits';
+import { commonOptions, UsageError } from './flags';
 import { analyzeOnnxFile, type OnnxAnalysis, type Progress } from '../onnx/analyze';
 import { diagnosticLines, jsonReport, tableReport, targetsTable, type HardwareReport } from './report';
 import { loadProjectConfig } from '../hardware/config';
@@ -61,7 +62,6 @@ export interface Io {
   progress?(file: string): Progress;
 }
 
-class UsageError extends Error {}
 
 function options(argv: string[]) {
   let parsed;
@@ -83,8 +83,6 @@ function options(argv: string[]) {
     throw new UsageError((e as Error).message.split('\n')[0]);
   }
   const v = parsed.values;
-  const batch = v.batch === undefined ? 1 : Number(v.batch);
-  if (!Number.isSafeInteger(batch) || batch < 1 || !/^\d+$/.test(v.batch ?? '1')) throw new UsageError(`--batch: expected a positive whole number, got '${v.batch}'`);
   const top = v.top === undefined ? undefined : Number(v.top);
   if (top !== undefined && (!/^\d+$/.test(v.top!) || !Number.isSafeInteger(top) || top < 1)) throw new UsageError(`--top: expected a positive whole number, got '${v.top}'`);
   const dims: Record<string, number> = {};
@@ -94,23 +92,7 @@ function options(argv: string[]) {
     if (!m || !Number.isSafeInteger(value) || value < 1) throw new UsageError(`--dim: expected NAME=N with N a positive whole number, got '${s}'`);
     dims[m[1]] = value;
   }
-  const dtype = (v.dtype ?? 'fp32') as Dtype;
-  if (!(dtype in DTYPE_BYTES)) throw new UsageError(`--dtype: expected one of ${Object.keys(DTYPE_BYTES).join(', ')}, got '${v.dtype}'`);
-  const flops = (v.flops ?? '2macs') as FlopsConvention;
-  if (!FLOPS_CONVENTIONS.includes(flops)) throw new UsageError(`--flops: expected one of ${FLOPS_CONVENTIONS.join(', ')}, got '${v.flops}'`);
-  const overrides: Record<string, number> = {};
-  for (const s of v.set ?? []) {
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/.exec(s);
-    const value = m ? Number(m[2]) : NaN;
-    if (!m || !Number.isFinite(value)) throw new UsageError(`--set: expected NAME=NUMBER, got '${s}'`);
-    overrides[m[1]] = value;
-  }
-  const limits: Partial<Limits> = {};
-  for (const s of v.limit ?? []) {
-    const l = parseLimitFlag(s);
-    if (typeof l === 'string') throw new UsageError(`--limit: ${l}`);
-    limits[l[0]] = l[1];
-  }
+  const { batch, dtype, flops, overrides, limits } = commonOptions(v);
   const format = v.format ?? (v.json ? 'json' : 'table');
   if (!['table', 'json', 'sarif'].includes(format)) throw new UsageError(`--format: expected one of table, json, sarif, got '${v.format}'`);
   if (v.json && format !== 'json') throw new UsageError(`--json is --format json: it conflicts with --format ${format}`);
