@@ -14,7 +14,7 @@ export interface Options {
   timeoutMs: number;
   /** the worker's old-generation heap cap (MB): passing it kills the worker, a memory failure */
   memoryMb: number;
-  /** a case whose heap grows by more than this (MB) is a memory failure */
+  /** a case that leaves the heap larger by more than this (MB), garbage collected, is a memory failure (the worker's heap cap bounds its peak) */
   heapGrowthMb: number;
   /** the worker's stack (MB): the language server runs the engine on the main thread, about 1 MB */
   stackMb: number;
