@@ -26,6 +26,9 @@ test('every diagnostic code the engine can emit is documented in docs/rules.md',
   const rules = read('docs/rules.md');
   const missing = [...emitted].filter((c) => !rules.includes(`\`${c}\``));
   assert.deepEqual(missing, []);
+  // every code has an anchor, a heading `### code` or `<a name="code">`: the editor's and SARIF's help links (rules.md#code) land on it
+  const unanchored = [...emitted].filter((c) => !rules.includes(`<a name="${c}"></a>`) && !new RegExp(`^#+ ${c}$`, 'm').test(rules));
+  assert.deepEqual(unanchored, []);
 });
 
 test('the TextMate grammar highlights every layer kind and alias', () => {
