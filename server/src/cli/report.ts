@@ -210,7 +210,7 @@ export function targetFooter(a: Analysis, h: HardwareReport): string[] {
   const fits = m.totalBytes <= t.memory;
   return [
     `target      ${t.name} (${t.id}${t.user ? ', user-defined' : ''}): ${humanRate(peak, dtype)} at ${dtype}, ${humanBytes(t.bandwidth)}/s, ${humanBytes(t.memory)}; ridge point ${(peak / t.bandwidth).toFixed(1)} FLOP/byte`,
-    `latency     ${formatSeconds(e.seconds)} per batch of ${a.settings.batch} (roofline ${formatSeconds(e.seconds - e.launchSeconds)} + ${e.launches} launches x ${formatSeconds(t.launchOverhead)} = ${formatSeconds(e.launchSeconds)}); ${e.qps >= 100 ? Math.round(e.qps).toLocaleString('en-US') : e.qps.toPrecision(3)} QPS`,
+    `latency     ${formatSeconds(e.seconds)} per batch of ${a.settings.batch} (roofline ${formatSeconds(e.seconds - e.launchSeconds)} + ${e.launches} launches x ${formatSeconds(t.launchOverhead)} = ${formatSeconds(e.launchSeconds)}); ${e.qps >= 100 ? grouped(Math.round(e.qps)) : e.qps.toPrecision(3)} QPS`,
     `bound       ${pct(e.memoryBoundShare, 1)} of the ${work} layers with work are memory-bound`,
     `peak memory ${humanBytes(m.peakBytes)} of activations (at ${m.atLayer || '-'}) + ${humanBytes(m.weightBytes)} of weights = ${humanBytes(m.totalBytes)}: ${pct(m.totalBytes, t.memory)} of the target's ${humanBytes(t.memory)}${fits ? '' : ' (does not fit)'}`,
     'estimates: roofline time per layer plus a launch overhead per kernel (docs/hardware.md); measure before you trust them',

@@ -25,9 +25,6 @@ export const rateText = (perSecond: number): string => {
 /** Samples per second: `812`, `8.12K`, `0.50`. */
 export const qpsText = (qps: number): string => (!Number.isFinite(qps) ? '∞' : qps >= 999.5 ? human(Math.round(qps)) : sig3(qps));
 
-/** A share as a percentage with one decimal; `-` when the whole is 0. */
-export const shareText = (part: number, whole: number): string => (whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : '-');
-
 /** A FLOP/byte figure: two decimals. */
 export const intensityText = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : '∞');
 

@@ -91,4 +91,4 @@ export function secondsOf(v: HardwareView, from: number, to: number): number {
   return s;
 }
 
-export { intensityText, qpsText, rateText, shareText, shortName, timeText } from './hardware-units';
+export { intensityText, qpsText, rateText, shortName, timeText } from './hardware-units';

@@ -7,7 +7,7 @@ import { CONVENTION_NAME, DTYPE_BYTES, type Analysis, type FlopsConvention, type
 import type { Pos, Range } from '../syntax/lexer';
 import { peakFor, type Target } from '../hardware/targets';
 import { layerDtype } from '../hardware/roofline';
-import { hardwareView, intensityText, qpsText, rateText, shareText, timeText, type HardwareView } from './hardware';
+import { hardwareView, intensityText, qpsText, rateText, timeText, type HardwareView } from './hardware';
 import { contains, nameAt, nameIndex } from './navigate';
 import { dtypeText, grouped, human, humanBytes, onnxShape, percentOf as pct } from './units';
 import type { OnnxLayer } from '../onnx/analyze';
@@ -68,7 +68,7 @@ export function rooflineLines(a: Analysis, l: Layer, t: Target): string[] {
     `- **arithmetic intensity** ${intensityText(r.intensity)} FLOP/byte; ridge point ${intensityText(ridge)} FLOP/byte: **${r.bound}-bound**`,
     `- **attainable** ${rateText(r.attainable)} = min(peak, intensity x bandwidth)`,
     `- **estimated time** ${timeText(seconds)} = max(compute ${timeText(r.computeSeconds)}, memory ${timeText(r.memorySeconds)})${launch}; ` +
-      `${shareText(seconds, hw.estimate.seconds)} of the network's ${timeText(hw.estimate.seconds)}`,
+      `${pct(seconds, hw.estimate.seconds)} of the network's ${timeText(hw.estimate.seconds)}`,
   ];
 }
 
@@ -103,7 +103,7 @@ export function groupMarkdown(a: Analysis, g: Group, flops: FlopsConvention, tar
   if (target) {
     const hw = hardwareView(a, target);
     const seconds = a.layers.reduce((sum, l, i) => (l.groups.includes(g.name) ? sum + hw.layerSeconds[i] : sum), 0);
-    time = [`- **estimated time** on ${target.name}: ${timeText(seconds)} (${shareText(seconds, hw.estimate.seconds)} of the network's ${timeText(hw.estimate.seconds)})`];
+    time = [`- **estimated time** on ${target.name}: ${timeText(seconds)} (${pct(seconds, hw.estimate.seconds)} of the network's ${timeText(hw.estimate.seconds)})`];
   }
   const top = [...layers].sort((x, y) => y.flops[flops] - x.flops[flops] || y.memoryBytes - x.memoryBytes).slice(0, 3);
   const { batch, dtype } = a.settings;
@@ -150,9 +150,9 @@ export function networkMarkdown(a: Analysis, hw: HardwareView): string {
     '',
     `- **estimated latency** ${timeText(e.seconds)} = layers ${timeText(e.seconds - e.launchSeconds)}${launches}`,
     `- **throughput** ${qpsText(e.qps)} samples/s at batch ${batch}`,
-    `- **memory-bound** ${shareText(e.memoryBoundShare, 1)} of the layers with work`,
+    `- **memory-bound** ${pct(e.memoryBoundShare, 1)} of the layers with work`,
     `- **peak memory** ${humanBytes(m.totalBytes)} = activations ${humanBytes(m.peakBytes)}${peak} + weights ${humanBytes(m.weightBytes)}; ` +
-      `${shareText(m.totalBytes, t.memory)} of the device's ${humanBytes(Math.round(t.memory))}${m.totalBytes > t.memory ? ' **(does not fit)**' : ''}`,
+      `${pct(m.totalBytes, t.memory)} of the device's ${humanBytes(Math.round(t.memory))}${m.totalBytes > t.memory ? ' **(does not fit)**' : ''}`,
   ].join('\n');
 }
 
