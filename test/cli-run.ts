@@ -3,12 +3,20 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../server/src/cli/main';
+import { main, run as runCli } from '../server/src/cli/main';
 
 export function run(...argv: string[]) {
   let out = '';
   let err = '';
   const code = main(argv, { out: (s) => { out += s; }, err: (s) => { err += s; } });
+  return { code, out, err };
+}
+
+/** The same for every command, the async ones (`export`, `measure`, `calibrate`) included. */
+export async function runAsync(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, { out: (s) => { out += s; }, err: (s) => { err += s; } });
   return { code, out, err };
 }
 

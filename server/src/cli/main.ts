@@ -17,9 +17,16 @@ import { cliFormulas } from '../formula/formula';
 import { checkBudgets, parseBudgetFlags, resolveBudgets } from '../budget/cli';
 import { cliSettings, netDiagnostics, onnxDocument, sarifReport } from './sarif';
 import { compareMain } from './compare';
+import { exportMain } from './export';
+import { measureMain } from './measure';
+import { calibrateMain } from './calibrate';
 
 export const USAGE = `usage: netcost FILE [options]
        netcost compare OLD NEW [options]   (layer-by-layer deltas; netcost compare --help)
+       netcost export FILE.net -o OUT.onnx (an ONNX model of the network; netcost export --help)
+       netcost measure MODEL [options]     (run it with ONNX Runtime on the CPU, measured vs
+                                           estimated per layer; netcost measure --help)
+       netcost calibrate FILE... [options] (fit a local-cpu target to measurements; --help)
 
 Prints each layer's output shape, params, MACs, FLOPs and memory access, and the totals.
 FILE is a .net file or an ONNX model (.onnx: one row per node).
@@ -158,6 +165,15 @@ function onnxDiagnosticLines(a: OnnxAnalysis, file: string): string[] {
   });
 }
 
+/** The whole CLI (bin.ts): `export`, `measure` and `calibrate` are async (ONNX Runtime's API is); the rest is `main`. */
+export function run(argv: string[], io: Io, version = '0.0.0'): number | Promise<number> {
+  if (argv[0] === 'export') return exportMain(argv.slice(1), io);
+  if (argv[0] === 'measure') return measureMain(argv.slice(1), io);
+  if (argv[0] === 'calibrate') return calibrateMain(argv.slice(1), io);
+  return main(argv, io, version);
+}
+
+/** The synchronous commands: a report of one file, `compare`, `--targets`. */
 export function main(argv: string[], io: Io, version = '0.0.0'): number {
   if (argv[0] === 'compare') return compareMain(argv.slice(1), io);
   try {
