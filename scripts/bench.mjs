@@ -8,6 +8,8 @@
 //      hints; median and p95 over 100 edits;
 //   4. as a baseline in the same run, an inlayHint request with no edit (transport, hint formatting
 //      and machine noise).
+//   5. (after the ONNX section) the overhead of `netcost measure` beyond the model's own run time: its
+//      wall clock minus the model runs it makes, each counted at the measured median latency.
 //
 // The targets are printed next to the figures with whether they are met. A missed target does not
 // fail the process: this is a benchmark, not a timed test.
@@ -15,7 +17,7 @@
 // The in-process rows time the engine as users run it: bundled by esbuild with the options of
 // scripts/build.mjs (a temporary file), not through a TypeScript loader, whose output differs.
 import { benchOnnx, printOnnx } from './bench-onnx.mjs';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -231,3 +233,36 @@ console.log(missed.length ? `targets missed: ${missed.join(', ')} (reported, not
 console.log('');
 const onnxResult = await benchOnnx({ log: (m) => process.stderr.write(`${m}\n`) });
 printOnnx(onnxResult);
+
+// ---- 5. measure overhead: `netcost measure FILE --json --runs N` in a fresh process, wall-clocked. The command
+// runs the model warmup + runs times (session 1), then 1 + profiledRuns times (session 2, profiling on); the
+// overhead is the wall time minus those runs at the model's median run time (from the JSON): node start-up,
+// analysis and export, two session creations, the profile and its mapping. Median of 3 invocations.
+const MEASURE_FILE = 'examples/mobilenet_v2.net';
+const MEASURE_RUNS = 20;
+function measureOverhead() {
+  const rows = [];
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    const r = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'measure', MEASURE_FILE, '--json', '--runs', String(MEASURE_RUNS)], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
+    const wallMs = performance.now() - t;
+    if (r.status === 3) return { skipped: 'ONNX Runtime (onnxruntime-node) is not installed' };
+    if (r.status !== 0) throw new Error(`netcost measure exited ${r.status}: ${r.stderr}`);
+    const m = JSON.parse(r.stdout);
+    const runMs = m.latency.medianSeconds * 1e3;
+    const modelRuns = m.warmup + m.runs + 1 + m.profiledRuns;
+    rows.push({ wallMs, runMs, modelRuns, overheadMs: wallMs - modelRuns * runMs, sessionMs: m.sessionSeconds * 1e3 });
+  }
+  const pick = (k) => median(rows.map((x) => x[k]));
+  return { rows, wallMs: pick('wallMs'), runMs: pick('runMs'), overheadMs: pick('overheadMs'), sessionMs: pick('sessionMs'), modelRuns: rows[0].modelRuns };
+}
+console.log('');
+const mo = measureOverhead();
+if (mo.skipped) console.log(`measure overhead skipped: ${mo.skipped}`);
+else {
+  console.log(`measure overhead: netcost measure ${MEASURE_FILE} --json --runs ${MEASURE_RUNS} (dist/cli.js in a fresh process), median of 3`);
+  row(`wall clock (node start-up to exit)`, ms(mo.wallMs));
+  row(`the model's run time (median latency of its timed runs)`, ms(mo.runMs));
+  row(`overhead beyond the model's own ${mo.modelRuns} runs (warm-up, timed, profiled)`, ms(mo.overheadMs), `${(mo.overheadMs / mo.runMs).toFixed(1)}x the run time`);
+  row('  of which creating one ONNX Runtime session (it creates two)', ms(mo.sessionMs));
+}

@@ -17,9 +17,6 @@ import { cliFormulas } from '../formula/formula';
 import { checkBudgets, parseBudgetFlags, resolveBudgets } from '../budget/cli';
 import { cliSettings, netDiagnostics, onnxDocument, sarifReport } from './sarif';
 import { compareMain } from './compare';
-import { exportMain } from './export';
-import { measureMain } from './measure';
-import { calibrateMain } from './calibrate';
 
 export const USAGE = `usage: netcost FILE [options]
        netcost compare OLD NEW [options]   (layer-by-layer deltas; netcost compare --help)
@@ -165,11 +162,13 @@ function onnxDiagnosticLines(a: OnnxAnalysis, file: string): string[] {
   });
 }
 
-/** The whole CLI (bin.ts): `export`, `measure` and `calibrate` are async (ONNX Runtime's API is); the rest is `main`. */
+/** The whole CLI (bin.ts): `export`, `measure` and `calibrate` are async (ONNX Runtime's API is) and loaded
+ *  on demand, so the encoder (onnx-proto) and the measuring code cost a plain report nothing at start-up. */
 export function run(argv: string[], io: Io, version = '0.0.0'): number | Promise<number> {
-  if (argv[0] === 'export') return exportMain(argv.slice(1), io);
-  if (argv[0] === 'measure') return measureMain(argv.slice(1), io);
-  if (argv[0] === 'calibrate') return calibrateMain(argv.slice(1), io);
+  const rest = argv.slice(1);
+  if (argv[0] === 'export') return import('./export').then((m) => m.exportMain(rest, io));
+  if (argv[0] === 'measure') return import('./measure').then((m) => m.measureMain(rest, io));
+  if (argv[0] === 'calibrate') return import('./calibrate').then((m) => m.calibrateMain(rest, io));
   return main(argv, io, version);
 }
 

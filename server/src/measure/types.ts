@@ -36,7 +36,9 @@ export interface MeasuredLayer {
   memoryBytes: number;
   /** whether the estimate counts a kernel launch for it (roofline.ts `launches`) */
   launches: boolean;
-  /** the ONNX Runtime kernel that computed it; null: ONNX Runtime removed it (folded at load, an identity) */
+  /** the ONNX Runtime kernel that computed it (the first, for a layer exported as several ONNX nodes that ran in
+   *  several kernels: its measured time is the sum of its shares); null: ONNX Runtime removed it (folded at load,
+   *  an identity) */
   node: string | null;
   /** its share of that kernel's time, split among the kernel's layers by their estimated time (plus its
    *  share of inserted kernels attributed to that kernel); 0 when removed. Seconds. */
