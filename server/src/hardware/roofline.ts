@@ -1,32 +1,45 @@
 // The roofline estimate of ../shared/docs/cost-model.md section 4, per layer and per network:
 // attainable = min(peak, intensity x bandwidth); time = max(FLOPs / peak, bytes / bandwidth); a layer is
 // memory-bound when its intensity is below the ridge point peak / bandwidth. FLOPs are always the
-// 2*MACs count, whatever convention is displayed. Pure functions of figures and a target.
+// 2*MACs count, whatever convention is displayed. A target may carry per-op-class efficiencies (a
+// calibrated one does): the layer's time is then divided by its class's efficiency. Pure functions of
+// figures and a target.
 import type { Analysis, Dtype, Figures, Layer } from '../analysis/analyze';
-import { peakFor, type Target } from './targets';
+import { efficiencyFor, peakFor, type Target } from './targets';
+import { opClass } from './opclass';
 
 export interface LayerTime {
   /** FLOPs (2*MACs convention) per byte moved; Infinity when nothing is moved, 0 when nothing is computed */
   intensity: number;
-  /** min(peak, intensity x bandwidth), FLOP/s */
+  /** min(peak, intensity x bandwidth) x efficiency, FLOP/s */
   attainable: number;
   bound: 'compute' | 'memory';
+  /** FLOPs / peak / efficiency */
   computeSeconds: number;
+  /** bytes / bandwidth / efficiency */
   memorySeconds: number;
   /** max of the two */
   seconds: number;
+  /** the efficiency of the layer's op class on the target (1 when the target has none) */
+  efficiency: number;
 }
 
-export function layerTime(f: Pick<Figures, 'flops' | 'memoryBytes'>, t: Target, dtype: Dtype): LayerTime {
+/**
+ * A layer's roofline time on `t`. `cls` is the layer's op class (opclass.ts), whose efficiency divides
+ * the time; when absent, the class of `f` if it is a layer (so every caller passing a layer gets what
+ * `estimate` gives), else the target's `default` efficiency. A target without efficiencies: 1.
+ */
+export function layerTime(f: Pick<Figures, 'flops' | 'memoryBytes'>, t: Target, dtype: Dtype, cls?: string): LayerTime {
   const flops = f.flops['2macs'];
   const bytes = f.memoryBytes;
   const peak = peakFor(t, dtype);
-  const computeSeconds = flops / peak;
-  const memorySeconds = bytes / t.bandwidth;
+  const e = t.efficiency ? efficiencyFor(t, cls ?? ('op' in f && 'inputShapes' in f ? opClass(f as Layer) : undefined)) : 1;
+  const computeSeconds = flops / peak / e;
+  const memorySeconds = bytes / t.bandwidth / e;
   const intensity = bytes > 0 ? flops / bytes : flops > 0 ? Infinity : 0;
   return {
-    intensity, attainable: Math.min(peak, intensity * t.bandwidth), bound: computeSeconds >= memorySeconds && flops > 0 ? 'compute' : 'memory',
-    computeSeconds, memorySeconds, seconds: Math.max(computeSeconds, memorySeconds),
+    intensity, attainable: Math.min(peak, intensity * t.bandwidth) * e, bound: computeSeconds >= memorySeconds && flops > 0 ? 'compute' : 'memory',
+    computeSeconds, memorySeconds, seconds: Math.max(computeSeconds, memorySeconds), efficiency: e,
   };
 }
 
@@ -61,9 +74,10 @@ export function layerDtype(a: Analysis, i: number): Dtype {
 export const launches = (l: Layer): boolean => !l.foldedInto && (l.flops['2macs'] > 0 || l.memoryBytes > 0);
 
 /**
- * The network's estimated latency on `t` at the analysis' batch and dtype: each layer's roofline time,
- * plus one launch overhead per layer that launches a kernel (`launches`). Works for `.net` and ONNX
- * analyses alike (figures already include the batch).
+ * The network's estimated latency on `t` at the analysis' batch and dtype: each layer's roofline time
+ * (divided by its op class's efficiency when the target has some), plus one launch overhead per layer
+ * that launches a kernel (`launches`). Works for `.net` and ONNX analyses alike (figures already include
+ * the batch). Calibration (measure/calibrate.ts `predict`) computes the same sum from a measurement.
  */
 export function estimate(a: Analysis, t: Target): NetworkEstimate {
   const layers: LayerTime[] = [];
@@ -72,7 +86,7 @@ export function estimate(a: Analysis, t: Target): NetworkEstimate {
   let memoryBound = 0;
   for (let i = 0; i < a.layers.length; i++) {
     const l = a.layers[i];
-    const x = layerTime(l, t, layerDtype(a, i));
+    const x = layerTime(l, t, layerDtype(a, i), opClass(l));
     layers.push(x);
     sum += x.seconds;
     if (launches(l)) {

@@ -2,6 +2,7 @@
 // target-dependent lint rules. Built-in profiles cite their public sources (docs/hardware.md has the
 // table); users add their own in the setting `netcost.targets` or in a `netcost.json` (config.ts).
 import type { Dtype } from '../analysis/analyze';
+import { HOST_CPU, hostCpu } from './host';
 
 export type TargetKind = 'gpu' | 'cpu' | 'npu';
 
@@ -33,6 +34,35 @@ export interface Target {
   /** (optional, added by issue 7) the precision deployments usually run at on it: the README's latency
    *  table uses it, and `channelMultiple` is the one for it; absent: fp32 */
   precision?: Dtype;
+  /** (optional, added by issue 10) per op class (opclass.ts: `conv`, `dwconv`, `linear`, ...), the fraction of the
+   *  roofline time the class reaches: a layer's time is its roofline time divided by it. A class without an
+   *  entry uses `default`, else 1. Above 1: faster than the roofline (a class whose kernels the runtime fuses). */
+  efficiency?: Record<string, number>;
+  /** (optional, added by issue 10) how `netcost calibrate` fitted the target */
+  calibration?: Calibration;
+}
+
+/** The metadata `netcost calibrate` writes with a fitted target. */
+export interface Calibration {
+  /** ISO date and time of the fit */
+  date: string;
+  /** the runtime measured: `onnxruntime-node 1.30.0 cpu` */
+  runtime: string;
+  /** intra-op threads of the measurements: the target holds for that many */
+  threads: number;
+  /** the files measured */
+  models: string[];
+  /** the machine's CPU (host-cpu's name) */
+  cpu?: string;
+  /** the leave-one-out accuracy on `models`: median absolute relative error and worst factor (max of predicted/measured, measured/predicted) */
+  leaveOneOut?: { medianAbsError: number; worstFactor: number };
+}
+
+/** A layer's efficiency on `t` for its op class: the class's own, else `default`, else 1. */
+export function efficiencyFor(t: Target, opClass: string | undefined): number {
+  const e = t.efficiency;
+  if (!e) return 1;
+  return (opClass !== undefined && Object.hasOwn(e, opClass) ? e[opClass] : e.default) ?? 1;
 }
 
 /** The peak a layer computing in `dtype` can reach on `t`: the dtype's own peak, else fp32's (a device without fp16 units computes fp16 as fp32). */
@@ -112,18 +142,22 @@ export const TARGETS: Target[] = [
   },
 ];
 
-/** A target by id; user targets come first (one may replace a built-in profile of the same id). */
+/** A target by id; user targets come first (one may replace a built-in profile of the same id). `host-cpu`
+ *  is this machine's CPU (host.ts): found here, never listed in TARGETS (it differs between machines). */
 export function findTarget(id: string, user: Target[] = []): Target | undefined {
-  return user.find((t) => t.id === id) ?? TARGETS.find((t) => t.id === id);
+  return user.find((t) => t.id === id) ?? TARGETS.find((t) => t.id === id) ?? (id === HOST_CPU ? hostCpu() : undefined);
 }
 
 const KINDS: TargetKind[] = ['gpu', 'cpu', 'npu'];
 const DTYPES: Dtype[] = ['fp32', 'fp16', 'bf16', 'int8'];
-const FIELDS = new Set(['id', 'name', 'kind', 'extends', 'peak', 'bandwidth', 'memory', 'channelMultiple', 'launchOverhead', 'shuffle', 'kernelDensity', 'sources', 'precision']);
+const FIELDS = new Set(['id', 'name', 'kind', 'extends', 'peak', 'bandwidth', 'memory', 'channelMultiple', 'launchOverhead', 'shuffle', 'kernelDensity', 'sources', 'precision', 'efficiency', 'calibration']);
+const CALIBRATION_FIELDS = new Set(['date', 'runtime', 'threads', 'models', 'cpu', 'leaveOneOut']);
+const OP_CLASS = /^[A-Za-z][A-Za-z0-9_.]*$/;
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const positive = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
+const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '';
 const show = (v: unknown) => (typeof v === 'string' ? `'${v}'` : JSON.stringify(v) ?? String(v));
 
 /**
@@ -131,7 +165,9 @@ const show = (v: unknown) => (typeof v === 'string' ? `'${v}'` : JSON.stringify(
  * naming the target and field. An entry is either complete (`kind`, `peak`, `bandwidth`, `memory`; the
  * rest defaults: name = id, channelMultiple 16, launchOverhead 0, shuffle true) or `extends` a built-in
  * id and overrides some fields (`peak` merges per dtype). Units: FLOP/s (OP/s for int8), bytes/s, bytes,
- * seconds. An entry with an error is dropped; an unknown field is reported and ignored.
+ * seconds. An entry with an error is dropped; an unknown field is reported and ignored. `extends` may
+ * also name `host-cpu` (this machine's CPU, host.ts). `efficiency` is an object of op class: a number in
+ * (0, 10] (`default` for the classes not listed); `calibration` the metadata of `netcost calibrate`.
  */
 export function parseTargets(raw: unknown): { targets: Target[]; errors: string[] } {
   const targets: Target[] = [];
@@ -147,7 +183,7 @@ export function parseTargets(raw: unknown): { targets: Target[]; errors: string[
     if (typeof e.id !== 'string' || !ID.test(e.id)) bad.push(`id: expected a name of letters, digits, '.', '_' or '-', got ${show(e.id)}`);
     let base: Target | undefined;
     if (e.extends !== undefined) {
-      base = typeof e.extends === 'string' ? TARGETS.find((t) => t.id === e.extends) : undefined;
+      base = typeof e.extends === 'string' ? (e.extends === HOST_CPU ? hostCpu() : TARGETS.find((t) => t.id === e.extends)) : undefined;
       if (!base) bad.push(`extends: expected a built-in target (${TARGETS.map((t) => t.id).join(', ')}), got ${show(e.extends)}`);
     }
     if (e.name !== undefined && (typeof e.name !== 'string' || !e.name.trim())) bad.push(`name: expected a non-empty string, got ${show(e.name)}`);
@@ -187,6 +223,40 @@ export function parseTargets(raw: unknown): { targets: Target[]; errors: string[
         }
       }
     }
+    let efficiency: Record<string, number> | undefined;
+    if (e.efficiency !== undefined) {
+      if (!isObject(e.efficiency)) bad.push(`efficiency: expected an object of op class: fraction of the roofline, got ${show(e.efficiency)}`);
+      else {
+        efficiency = {};
+        for (const [k, v] of Object.entries(e.efficiency)) {
+          if (!OP_CLASS.test(k)) bad.push(`efficiency.${k}: expected an op class (conv, dwconv, linear, ... or default)`);
+          else if (!(positive(v) && v <= 10)) bad.push(`efficiency.${k}: expected a number in (0, 10], got ${show(v)}`);
+          else efficiency[k] = v;
+        }
+      }
+    }
+    let calibration: Calibration | undefined;
+    if (e.calibration !== undefined) {
+      const c = e.calibration;
+      if (!isObject(c)) bad.push(`calibration: expected an object (date, runtime, threads, models), got ${show(c)}`);
+      else {
+        for (const k of Object.keys(c)) if (!CALIBRATION_FIELDS.has(k)) errors.push(`${at}: unknown field \`calibration.${k}\` (ignored)`);
+        const before = bad.length;
+        if (!nonEmpty(c.date)) bad.push(`calibration.date: expected a non-empty string, got ${show(c.date)}`);
+        if (!nonEmpty(c.runtime)) bad.push(`calibration.runtime: expected a non-empty string, got ${show(c.runtime)}`);
+        if (!(Number.isSafeInteger(c.threads) && (c.threads as number) > 0)) bad.push(`calibration.threads: expected a positive whole number, got ${show(c.threads)}`);
+        if (!(Array.isArray(c.models) && c.models.every(nonEmpty))) bad.push(`calibration.models: expected an array of file names, got ${show(c.models)}`);
+        if (c.cpu !== undefined && !nonEmpty(c.cpu)) bad.push(`calibration.cpu: expected a non-empty string, got ${show(c.cpu)}`);
+        const loo = c.leaveOneOut;
+        if (loo !== undefined && !(isObject(loo) && typeof loo.medianAbsError === 'number' && loo.medianAbsError >= 0 && Number.isFinite(loo.medianAbsError) && typeof loo.worstFactor === 'number' && Number.isFinite(loo.worstFactor) && loo.worstFactor >= 1))
+          bad.push(`calibration.leaveOneOut: expected { medianAbsError: a number >= 0, worstFactor: a number >= 1 }, got ${show(loo)}`);
+        if (bad.length === before) {
+          calibration = { date: c.date as string, runtime: c.runtime as string, threads: c.threads as number, models: [...(c.models as string[])] };
+          if (c.cpu !== undefined) calibration.cpu = c.cpu as string;
+          if (isObject(loo)) calibration.leaveOneOut = { medianAbsError: loo.medianAbsError as number, worstFactor: loo.worstFactor as number };
+        }
+      }
+    }
     if (e.sources !== undefined && !(Array.isArray(e.sources) && e.sources.every((x) => typeof x === 'string')))
       bad.push(`sources: expected an array of strings, got ${show(e.sources)}`);
     if (!bad.length && targets.some((t) => t.id === e.id)) bad.push(`id: \`${e.id}\` is defined twice (the first one is kept)`);
@@ -209,6 +279,10 @@ export function parseTargets(raw: unknown): { targets: Target[]; errors: string[
     if (kd) t.kernelDensity = kd;
     const precision = (e.precision as Dtype | undefined) ?? base?.precision;
     if (precision) t.precision = precision;
+    // efficiency figures merge per class over the base's; calibration metadata is the entry's own
+    const eff = base?.efficiency || efficiency ? { ...(base?.efficiency ?? {}), ...efficiency } : undefined;
+    if (eff) t.efficiency = eff;
+    if (calibration) t.calibration = calibration;
     targets.push(t);
   });
   return { targets, errors };
