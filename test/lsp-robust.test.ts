@@ -313,17 +313,19 @@ test('shutdown stops pending diagnostics; exit ends the process with 0, and with
   assert.equal(abrupt.proc.exitCode, 1);
 });
 
-test('package.json: the restart command; untrusted workspaces limited to ignoring the workspace\'s netcost.limits.* (all of them) and showDelta (git); virtual workspaces limited', () => {
+test('package.json: the restart command; untrusted workspaces limited to ignoring the workspace\'s netcost.limits.* (all of them), showDelta (git) and measure.onnxruntimePath (native code); virtual workspaces limited', () => {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   assert.ok(pkg.contributes.commands.some((c: { command: string; title: string }) => c.command === 'netcost.restartServer' && c.title === 'Restart Language Server'));
   const untrusted = pkg.capabilities.untrustedWorkspaces;
   assert.equal(untrusted.supported, 'limited');
   const limits = Object.keys(pkg.contributes.configuration.properties).filter((k) => k.startsWith('netcost.limits.'));
   assert.ok(limits.length > 0);
-  // the limits, and the one setting that makes the server run git
-  assert.deepEqual([...untrusted.restrictedConfigurations].sort(), [...limits, 'netcost.inlayHints.showDelta'].sort(), 'every limit setting and showDelta, and only those, are restricted');
+  // the limits, the one setting that makes the server run git, and the one naming native code to load
+  assert.deepEqual([...untrusted.restrictedConfigurations].sort(), [...limits, 'netcost.inlayHints.showDelta', 'netcost.measure.onnxruntimePath'].sort(),
+    'every limit setting, showDelta and onnxruntimePath, and only those, are restricted');
   assert.equal(pkg.capabilities.virtualWorkspaces.supported, 'limited');
   // nothing from the workspace is executed: the extension and the server spawn no process and evaluate no code
+  // (client/src/measure.ts spawns only the bundled CLI and npm, on the user's command, refused in untrusted workspaces)
   for (const file of ['client/src/extension.ts', 'server/src/lsp/server.ts', 'server/src/lsp/main.ts', 'server/src/hardware/config.ts']) {
     const src = readFileSync(join(root, file), 'utf8');
     assert.doesNotMatch(src, /child_process|\beval\(|new Function\(|\brequire\(|\bimport\(/, file);

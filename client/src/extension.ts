@@ -4,6 +4,8 @@
 // (`netcost/targets`, written to the setting `netcost.target`). Settings (`netcost.*`, contributed in
 // package.json) reach the server through workspace/configuration. "NetCost: Restart Language Server"
 // restarts the server process (its state is only the open documents, which the client sends again).
+// "NetCost: Measure Latency" runs the CLI's `netcost measure` in a child process and sends the result to
+// the server for the hovers (measure.ts, with "NetCost: Install ONNX Runtime").
 // Nothing here writes a user file but the explicit Convert ONNX to .net command, which asks before
 // replacing one; quick fixes and renames are WorkspaceEdits that the user applies.
 import * as path from 'node:path';
@@ -16,6 +18,7 @@ import {
   COMPARE_REQUEST, LISTING_REQUEST, modelUriOf, ONNX_SCHEME, REPORT_REQUEST, SUMMARY_REQUEST, summaryLabel, summaryTooltip, TARGETS_REQUEST,
   type DocumentParams, type Listing, type Report, type Summary, type TargetList,
 } from '../../server/src/ide/summary';
+import { registerMeasure } from './measure';
 
 const SHOW_REPORT = 'netcost.showReport';
 const COMPARE_HEAD = 'netcost.compareWithHead';
@@ -218,6 +221,7 @@ export async function activate(context: ExtensionContext): Promise<NetCostApi> {
     commands.registerCommand(SELECT_TARGET, selectTarget),
     commands.registerCommand(RESTART_SERVER, restartServer),
     window.registerCustomEditorProvider(ONNX_EDITOR, onnxEditor),
+    ...registerMeasure(context, c),
     listingsFollow(workspace.createFileSystemWatcher('**/*.onnx', false, false, true)),
     window.onDidChangeActiveTextEditor(() => void refresh()),
     workspace.onDidChangeTextDocument((e) => { if (e.document === window.activeTextEditor?.document) refreshLater(); }),

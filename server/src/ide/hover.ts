@@ -12,6 +12,7 @@ import { contains, nameAt, nameIndex } from './navigate';
 import { dtypeText, grouped, human, humanBytes, onnxShape, percentOf as pct } from './units';
 import type { OnnxLayer } from '../onnx/analyze';
 import { hoverFormula } from '../formula/formula';
+import { measuredLayerMarkdown, measuredNetworkMarkdown, type MeasuredView } from './measured';
 
 export interface Hover { markdown: string; range: Range }
 
@@ -156,8 +157,9 @@ export function networkMarkdown(a: Analysis, hw: HardwareView): string {
   ].join('\n');
 }
 
-/** `target`: the active hardware target; without one, hovers show no estimates and an input line has none. */
-export function hover(a: Analysis, pos: Pos, flops: FlopsConvention = '2macs', target?: Target): Hover | null {
+/** `target`: the active hardware target; without one, hovers show no estimates and an input line has none.
+ *  `measured`: the document's latest measurement (ide/measured.ts), shown after the estimates. */
+export function hover(a: Analysis, pos: Pos, flops: FlopsConvention = '2macs', target?: Target, measured?: MeasuredView): Hover | null {
   // a layer name read in `from` or `dim()`: where it is defined
   const ref = nameAt(nameIndex(a.syntax), pos);
   if (ref && ref.space === 'layer' && !ref.decl) {
@@ -169,7 +171,8 @@ export function hover(a: Analysis, pos: Pos, flops: FlopsConvention = '2macs', t
   if (hit.length) {
     const l = hit[0];
     const uses = hit.length > 1 ? `\n\n---\n${hit.length} uses: ${hit.slice(0, 6).map((x) => `\`${x.name}\` ${human(x.macs)} MACs`).join(', ')}${hit.length > 6 ? ', ...' : ''}` : '';
-    return { markdown: (a.onnx ? onnxLayerMarkdown(a, l as OnnxLayer, flops, target) : layerMarkdown(a, l, flops, target)) + uses, range: l.range };
+    const m = measured ? measuredLayerMarkdown(measured, l.name) : '';
+    return { markdown: (a.onnx ? onnxLayerMarkdown(a, l as OnnxLayer, flops, target) : layerMarkdown(a, l, flops, target)) + m + uses, range: l.range };
   }
   const g = a.groups.find((x) => contains(x.range, pos)); // the outermost: a repeat before its iterations
   if (g) return { markdown: groupMarkdown(a, g, flops, target), range: g.range };
@@ -178,7 +181,7 @@ export function hover(a: Analysis, pos: Pos, flops: FlopsConvention = '2macs', t
   const input = a.layers.length ? a.inputs.find((x) => contains(x.range, pos)) : undefined;
   if (!input) return null;
   const scaling = hoverFormula(a, flops);
-  if (!target && !scaling) return null;
-  const network = target ? `\n\n---\n${networkMarkdown(a, hardwareView(a, target))}` : '';
+  if (!target && !scaling && !measured) return null;
+  const network = (target ? `\n\n---\n${networkMarkdown(a, hardwareView(a, target))}` : '') + (measured ? measuredNetworkMarkdown(measured) : '');
   return { markdown: `**${input.name}** · input ${shown(a, input.shape)}${network}${scaling ? `\n\n---\n${scaling}` : ''}`, range: input.range };
 }

@@ -29,6 +29,7 @@ import { quickFixes } from '../ide/actions';
 import { complete, plainInsertText, type CompletionKind } from '../ide/complete';
 import { COMPARE_REQUEST, LISTING_REQUEST, listingUri, modelUriOf, REPORT_REQUEST, summarize, SUMMARY_REQUEST, TARGETS_REQUEST, type DocumentParams, type Listing, type TargetList } from '../ide/summary';
 import { tableReport } from '../cli/report';
+import { indexMeasurement, isStale, MEASUREMENT_NOTIFICATION, readMeasurementParams, type MeasuredDoc } from '../ide/measured';
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information,
@@ -99,6 +100,8 @@ interface DocState {
   /** the analysis of one document version under one set of settings */
   result?: { version: number; settings: EditorSettings; value: DocumentAnalysis };
   timer?: NodeJS.Timeout;
+  /** the latest `netcost/measurement` of the document (ONNX Runtime's times, shown in hovers) */
+  measured?: MeasuredDoc;
 }
 
 export interface ServerOptions {
@@ -358,7 +361,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   connection.onHover(request('textDocument/hover', 'hover', null, async (params: HoverParams, token): Promise<Hover | null> => {
     const r = await current(params.textDocument.uri, token);
     if (!r) return null;
-    const h = hover(r.value.analysis, params.position, r.settings.flopsConvention, activeTarget(r.settings).target);
+    const m = states.get(params.textDocument.uri)?.measured;
+    const measured = m && { doc: m, stale: isStale(m, r.version, () => r.doc.getText()) };
+    const h = hover(r.value.analysis, params.position, r.settings.flopsConvention, activeTarget(r.settings).target, measured);
     return h && { contents: { kind: 'markdown', value: h.markdown }, range: h.range };
   }));
 
@@ -468,6 +473,15 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const r = await current(p.uri, token);
     const file = decodeURIComponent((modelUriOf(p.uri) ?? p.uri).replace(/.*\//, '')); // `resnet50.net`, as the CLI names it
     return r && { text: tableReport(r.value.analysis, { file, flops: r.settings.flopsConvention }) };
+  }));
+
+  // the VS Code command Measure Latency sends what `netcost measure --json` measured; a document the server does not have is ignored
+  connection.onNotification(MEASUREMENT_NOTIFICATION, notification(MEASUREMENT_NOTIFICATION, 'measurement', (params: unknown) => {
+    const p = readMeasurementParams(params);
+    const doc = documents.get(p.uri);
+    if (!doc) return;
+    const version = p.version ?? doc.version;
+    stateOf(p.uri).measured = p.measurement ? indexMeasurement(p.measurement, version, version === doc.version ? doc.getText() : undefined) : undefined;
   }));
 
   connection.onRequest(LISTING_REQUEST, request(LISTING_REQUEST, 'ONNX listing', null, async (p: DocumentParams, token): Promise<Listing | null> => {

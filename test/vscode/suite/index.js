@@ -11,7 +11,7 @@
 // run-vscode.js ui, called from run.mjs.
 const fs = require('fs');
 
-const AREAS = ['hints', 'hover', 'diagnostics', 'settings', 'symbols', 'navigation', 'completion', 'actions', 'report', 'onnx', 'targets', 'robust', 'compare'];
+const AREAS = ['hints', 'hover', 'diagnostics', 'settings', 'symbols', 'navigation', 'completion', 'actions', 'report', 'onnx', 'targets', 'robust', 'compare', 'measure'];
 const TIMEOUT_MS = 20000;
 
 function withTimeout(promise, ms) {
