@@ -210,7 +210,7 @@ test('--targets lists the built-in targets and exits 0; an unknown --target exit
   const bad = run(NET, '--target', 'tpu-v9');
   assert.equal(bad.code, 2);
   assert.equal(bad.out, '');
-  assert.match(bad.err, /--target: unknown target 'tpu-v9' \(known: t4, rtx-a4000, a100, h100, orin-nano, phone-cpu, phone-npu, rpi5-cpu, nnie;/);
+  assert.match(bad.err, /--target: unknown target 'tpu-v9' \(known: t4, rtx-a4000, a100, h100, orin-nano, phone-cpu, phone-npu, rpi5-cpu, nnie, host-cpu;/);
   assert.equal(run(NET, '--target', '').code, 2);
   assert.match(run('--help').out, /--target NAME/);
   assert.match(run('--help').out, /--targets/);

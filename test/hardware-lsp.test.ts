@@ -33,7 +33,7 @@ test('netcost.target: netcost/targets lists the targets, a change of the setting
   // the picker's list: the user's target first, then every built-in; the default target is active
   const list = await s.request<TargetList>('netcost/targets', { uri });
   assert.equal(list.active, 't4');
-  assert.deepEqual(list.targets.map((x) => x.id), ['toy', ...TARGETS.map((x) => x.id)]);
+  assert.deepEqual(list.targets.map((x) => x.id), ['toy', ...TARGETS.map((x) => x.id), 'host-cpu']);
   assert.deepEqual(list.targets[0], { id: 'toy', name: 'ACME X1', kind: 'npu', detail: '100 GFLOP/s fp32 · 10.0 GB/s · 1.00 MB · user-defined' });
 
   // on the T4 (default): the figures are the T4's, so they differ from the toy's

@@ -26,7 +26,7 @@ export function resolveBudgets(file: string, flags: Budget[]): { budgets: Budget
   const budgets = mergeBudgets(fromFile.budgets, flags);
   const unknown = unknownTargets(budgets, c.targets);
   if (unknown.length) {
-    const ids = [...new Set([...c.targets.map((t) => t.id), ...TARGETS.map((t) => t.id)])];
+    const ids = [...new Set([...c.targets.map((t) => t.id), ...TARGETS.map((t) => t.id), 'host-cpu'])];
     return `budget latency@${unknown[0]}: unknown target '${unknown[0]}' (known: ${ids.join(', ')}; add your own in netcost.json)`;
   }
   return { budgets, userTargets: c.targets };

@@ -4,8 +4,7 @@
 // which is what it is for; --dry-run writes nothing).
 // Exit codes: 0 fitted, 1 a file has errors or measuring failed, 2 usage or I/O error, 3 ONNX Runtime not available.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { UsageError } from './flags';
+import { parseFlags, UsageError, wholeFlag } from './flags';
 import type { Io } from './main';
 import { hostCpu } from '../hardware/host';
 import { formatSeconds } from '../hardware/roofline';
@@ -43,32 +42,17 @@ exit codes: 0 fitted, 1 a file has errors or measuring failed, 2 usage or I/O er
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-function whole(name: string, v: string | undefined, def: number, min: number): number {
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name}: expected a whole number >= ${min}, got '${v}'`);
-  return n;
-}
-
 function options(argv: string[]) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv, allowPositionals: true,
-      options: {
-        runs: { type: 'string' }, warmup: { type: 'string' }, threads: { type: 'string' }, name: { type: 'string' },
-        config: { type: 'string' }, from: { type: 'string', multiple: true }, 'save-measurements': { type: 'string' },
-        'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message.split('\n')[0]);
-  }
+  const parsed = parseFlags(argv, {
+      runs: { type: 'string' }, warmup: { type: 'string' }, threads: { type: 'string' }, name: { type: 'string' },
+      config: { type: 'string' }, from: { type: 'string', multiple: true }, 'save-measurements': { type: 'string' },
+      'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+  });
   const v = parsed.values;
   const name = v.name ?? 'local-cpu';
   if (!ID.test(name)) throw new UsageError(`--name: expected a name of letters, digits, '.', '_' or '-', got '${name}'`);
   return {
-    runs: whole('runs', v.runs, 20, 1), warmup: whole('warmup', v.warmup, 3, 0), threads: v.threads === undefined ? undefined : whole('threads', v.threads, 0, 1),
+    runs: wholeFlag('runs', v.runs, 20, 1), warmup: wholeFlag('warmup', v.warmup, 3, 0), threads: v.threads === undefined ? undefined : wholeFlag('threads', v.threads, 0, 1),
     name, config: v.config ?? './netcost.json', from: v.from ?? [], save: v['save-measurements'], dryRun: v['dry-run'] === true,
     json: v.json === true, help: v.help === true, files: parsed.positionals,
   };

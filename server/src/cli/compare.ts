@@ -1,11 +1,10 @@
 // `netcost compare OLD NEW`: two .net files, two ONNX models, or `git:REV:path` blobs, matched layer by
 // layer (compare/compare.ts). Exit codes: 0 compared, 1 a side has errors (still compared), 2 usage or I/O error.
-import { parseArgs } from 'node:util';
 import { compareAnalyses, compareJson, compareTable } from '../compare/compare';
 import { loadSource, SourceError } from '../compare/source';
 import { diagnosticLines } from './report';
 import type { Io } from './main';
-import { commonOptions, UsageError } from './flags';
+import { commonOptions, parseFlags, UsageError } from './flags';
 
 export const COMPARE_USAGE = `usage: netcost compare OLD NEW [options]
 
@@ -27,18 +26,10 @@ exit codes: 0 compared, 1 a side has errors (still compared), 2 usage or I/O err
 
 
 function options(argv: string[]) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv, allowPositionals: true,
-      options: {
-        json: { type: 'boolean' }, batch: { type: 'string' }, dtype: { type: 'string' }, flops: { type: 'string' },
-        set: { type: 'string', multiple: true }, limit: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message.split('\n')[0]);
-  }
+  const parsed = parseFlags(argv, {
+      json: { type: 'boolean' }, batch: { type: 'string' }, dtype: { type: 'string' }, flops: { type: 'string' },
+      set: { type: 'string', multiple: true }, limit: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' },
+  });
   const v = parsed.values;
   return { json: v.json === true, help: v.help === true, ...commonOptions(v), files: parsed.positionals };
 }

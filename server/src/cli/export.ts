@@ -3,12 +3,11 @@
 // Exit codes: 0 written; 1 the file has errors or a layer cannot be exported (nothing written); 2 usage or I/O error.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { analyze } from '../analysis/analyze';
 import { grouped } from '../analysis/values';
 import { diagnosticLines } from './report';
 import type { Io } from './main';
-import { commonOptions, UsageError } from './flags';
+import { commonOptions, parseFlags, UsageError, wholeFlag } from './flags';
 
 export const EXPORT_USAGE = `usage: netcost export FILE.net -o OUT.onnx [options]
 
@@ -28,21 +27,12 @@ exit codes: 0 written, 1 the file has errors or a layer cannot be exported (noth
 2 usage or I/O error`;
 
 function options(argv: string[]) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv, allowPositionals: true,
-      options: {
-        output: { type: 'string', short: 'o' }, seed: { type: 'string' }, batch: { type: 'string' },
-        set: { type: 'string', multiple: true }, limit: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message.split('\n')[0]);
-  }
+  const parsed = parseFlags(argv, {
+      output: { type: 'string', short: 'o' }, seed: { type: 'string' }, batch: { type: 'string' },
+      set: { type: 'string', multiple: true }, limit: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' },
+  });
   const v = parsed.values;
-  const seed = v.seed === undefined ? 0 : Number(v.seed);
-  if (!/^\d+$/.test(v.seed ?? '0') || !Number.isSafeInteger(seed)) throw new UsageError(`--seed: expected a whole number, got '${v.seed}'`);
+  const seed = wholeFlag('seed', v.seed, 0, 0);
   return { help: v.help === true, output: v.output, seed, ...commonOptions(v), files: parsed.positionals };
 }
 

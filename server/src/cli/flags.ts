@@ -1,9 +1,41 @@
-// The flags `netcost FILE` and `netcost compare` share: --batch, --dtype, --flops, --set and --limit,
-// validated the same way for both (a bad value is a UsageError: exit code 2).
+// The flags the `netcost` commands share: --batch, --dtype, --flops, --set, --limit and --dim, whole-number
+// flags, and parseArgs itself, validated the same way for all (a bad value is a UsageError: exit code 2).
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DTYPE_BYTES, FLOPS_CONVENTIONS, type Dtype, type FlopsConvention } from '../analysis/analyze';
 import { parseLimitFlag, type Limits } from '../analysis/limits';
 
 export class UsageError extends Error {}
+
+/** `parseArgs` with positionals; its errors (unknown flag, missing value) become UsageErrors */
+export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, allowPositionals: true as const, options });
+  } catch (e) {
+    throw new UsageError((e as Error).message.split('\n')[0]);
+  }
+}
+
+/** a whole-number flag of at least `min` (`dflt` when absent) */
+export function wholeFlag(name: string, v: string | undefined, dflt: number, min: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < min) {
+    throw new UsageError(`--${name}: expected a ${min === 1 ? 'positive' : min === 0 ? 'non-negative' : `>= ${min}`} whole number, got '${v}'`);
+  }
+  return n;
+}
+
+/** `--dim NAME=N` flags: symbolic dims of an ONNX model */
+export function dimFlags(list: string[] | undefined): Record<string, number> {
+  const dims: Record<string, number> = {};
+  for (const s of list ?? []) {
+    const m = /^([^=\s]+)=(\d+)$/.exec(s);
+    const value = m ? Number(m[2]) : NaN;
+    if (!m || !Number.isSafeInteger(value) || value < 1) throw new UsageError(`--dim: expected NAME=N with N a positive whole number, got '${s}'`);
+    dims[m[1]] = value;
+  }
+  return dims;
+}
 
 export interface CommonFlags { batch?: string; dtype?: string; flops?: string; set?: string[]; limit?: string[] }
 

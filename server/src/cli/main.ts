@@ -2,10 +2,9 @@
 // Exit codes: 0 analysed without errors, 1 the file has errors, 2 usage or I/O error.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
 import { analyze, tooLargeFile } from '../analysis/analyze';
 import { resolveLimits } from '../analysis/limits';
-import { commonOptions, UsageError } from './flags';
+import { commonOptions, dimFlags, parseFlags, UsageError, wholeFlag } from './flags';
 import { analyzeOnnxFile, type OnnxAnalysis, type Progress } from '../onnx/analyze';
 import { diagnosticLines, jsonReport, tableReport, targetsTable, type HardwareReport } from './report';
 import { loadProjectConfig } from '../hardware/config';
@@ -68,34 +67,18 @@ export interface Io {
 
 
 function options(argv: string[]) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean' }, format: { type: 'string' }, blocks: { type: 'boolean' },
-        batch: { type: 'string' }, dtype: { type: 'string' }, flops: { type: 'string' },
-        set: { type: 'string', multiple: true }, dim: { type: 'string', multiple: true },
-        'by-op': { type: 'boolean' }, top: { type: 'string' }, formula: { type: 'string', multiple: true },
-        target: { type: 'string' }, targets: { type: 'boolean' }, limit: { type: 'string', multiple: true },
-        budget: { type: 'string', multiple: true },
-        help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message.split('\n')[0]);
-  }
+  const parsed = parseFlags(argv, {
+      json: { type: 'boolean' }, format: { type: 'string' }, blocks: { type: 'boolean' },
+      batch: { type: 'string' }, dtype: { type: 'string' }, flops: { type: 'string' },
+      set: { type: 'string', multiple: true }, dim: { type: 'string', multiple: true },
+      'by-op': { type: 'boolean' }, top: { type: 'string' }, formula: { type: 'string', multiple: true },
+      target: { type: 'string' }, targets: { type: 'boolean' }, limit: { type: 'string', multiple: true },
+      budget: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
+  });
   const v = parsed.values;
-  const top = v.top === undefined ? undefined : Number(v.top);
-  if (top !== undefined && (!/^\d+$/.test(v.top!) || !Number.isSafeInteger(top) || top < 1)) throw new UsageError(`--top: expected a positive whole number, got '${v.top}'`);
-  const dims: Record<string, number> = {};
-  for (const s of v.dim ?? []) {
-    const m = /^([^=\s]+)=(\d+)$/.exec(s);
-    const value = m ? Number(m[2]) : NaN;
-    if (!m || !Number.isSafeInteger(value) || value < 1) throw new UsageError(`--dim: expected NAME=N with N a positive whole number, got '${s}'`);
-    dims[m[1]] = value;
-  }
+  const top = v.top === undefined ? undefined : wholeFlag('top', v.top, 0, 1);
+  const dims = dimFlags(v.dim);
   const { batch, dtype, flops, overrides, limits } = commonOptions(v);
   const format = v.format ?? (v.json ? 'json' : 'table');
   if (!['table', 'json', 'sarif'].includes(format)) throw new UsageError(`--format: expected one of table, json, sarif, got '${v.format}'`);
@@ -118,7 +101,7 @@ function projectTargets(dir: string, io: Io): Target[] {
 function resolveTarget(name: string, user: Target[]): Target {
   const t = findTarget(name, user);
   if (t) return t;
-  const ids = [...new Set([...user.map((u) => u.id), ...TARGETS.map((b) => b.id)])];
+  const ids = [...new Set([...user.map((u) => u.id), ...TARGETS.map((b) => b.id), 'host-cpu'])];
   throw new UsageError(`--target: unknown target '${name}' (known: ${ids.join(', ')}; add your own in netcost.json, see docs/hardware.md)`);
 }
 

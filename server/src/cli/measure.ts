@@ -1,6 +1,5 @@
 // `netcost measure MODEL.onnx|FILE.net`: flags, output and exit codes around measure/measure.ts.
-import { parseArgs } from 'node:util';
-import { commonOptions, UsageError } from './flags';
+import { commonOptions, dimFlags, parseFlags, UsageError, wholeFlag } from './flags';
 import { measureFile, MeasureError } from '../measure/measure';
 import { measureTable } from '../measure/report';
 import type { Io } from './main';
@@ -34,29 +33,12 @@ netcost, or set NETCOST_ONNXRUNTIME to its package directory (NETCOST_ONNXRUNTIM
 exit codes: 0 measured, 1 the file has errors (or a layer cannot be exported), 2 usage or I/O error,
             3 ONNX Runtime is not available, 4 ONNX Runtime failed to load or run the model`;
 
-/** a positive (or, with `zero`, non-negative) whole number flag */
-function count(name: string, v: string | undefined, dflt: number, zero = false): number {
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || (!zero && n < 1)) throw new UsageError(`--${name}: expected a ${zero ? 'non-negative' : 'positive'} whole number, got '${v}'`);
-  return n;
-}
-
 function options(argv: string[]) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        runs: { type: 'string' }, warmup: { type: 'string' }, threads: { type: 'string' }, target: { type: 'string' },
-        batch: { type: 'string' }, set: { type: 'string', multiple: true }, dim: { type: 'string', multiple: true },
-        seed: { type: 'string' }, json: { type: 'boolean' }, progress: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message.split('\n')[0]);
-  }
+  const parsed = parseFlags(argv, {
+      runs: { type: 'string' }, warmup: { type: 'string' }, threads: { type: 'string' }, target: { type: 'string' },
+      batch: { type: 'string' }, set: { type: 'string', multiple: true }, dim: { type: 'string', multiple: true },
+      seed: { type: 'string' }, json: { type: 'boolean' }, progress: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  });
   const v = parsed.values;
   if (v.help) return { help: true as const };
   if (parsed.positionals.length !== 1) throw new UsageError(parsed.positionals.length ? `expected one MODEL, got ${parsed.positionals.length}` : 'missing MODEL (try: netcost measure examples/mobilenet_v2.net)');
@@ -64,21 +46,15 @@ function options(argv: string[]) {
   const onnx = /\.onnx$/i.test(file);
   if (v.progress !== undefined && v.progress !== 'ndjson') throw new UsageError(`--progress: expected ndjson, got '${v.progress}'`);
   if (v.target === '') throw new UsageError('--target: expected a target id (netcost --targets lists them)');
-  const dims: Record<string, number> = {};
-  for (const s of v.dim ?? []) {
-    const m = /^([^=\s]+)=(\d+)$/.exec(s);
-    const value = m ? Number(m[2]) : NaN;
-    if (!m || !Number.isSafeInteger(value) || value < 1) throw new UsageError(`--dim: expected NAME=N with N a positive whole number, got '${s}'`);
-    dims[m[1]] = value;
-  }
+  const dims = dimFlags(v.dim);
   const { batch, overrides } = commonOptions({ batch: v.batch, set: v.set });
   if (onnx && Object.keys(overrides).length) throw new UsageError('--set overrides variables of a .net file; bind an ONNX model\'s symbolic dims with --dim NAME=N');
   if (!onnx && Object.keys(dims).length) throw new UsageError('--dim binds dimensions of an ONNX model; a .net file sets its sizes with --set NAME=VALUE');
   return {
     help: false as const, file, json: v.json === true, ndjson: v.progress === 'ndjson',
-    runs: count('runs', v.runs, 20), warmup: count('warmup', v.warmup, 3, true),
-    threads: v.threads === undefined ? undefined : count('threads', v.threads, 0),
-    seed: count('seed', v.seed, 0, true), target: v.target,
+    runs: wholeFlag('runs', v.runs, 20, 1), warmup: wholeFlag('warmup', v.warmup, 3, 0),
+    threads: v.threads === undefined ? undefined : wholeFlag('threads', v.threads, 0, 1),
+    seed: wholeFlag('seed', v.seed, 0, 0), target: v.target,
     batch: v.batch === undefined ? undefined : batch, set: overrides, dims,
   };
 }

@@ -1,6 +1,7 @@
 // The active hardware target as the editor shows it: which target the settings pick, the roofline
 // estimate of an analysis on it (computed once per analysis and target), per-layer and per-statement
 // times with launch overheads, the list the target picker offers, and the text of times and rates.
+import { hostCpu } from '../hardware/host';
 import type { Analysis, Diagnostic } from '../analysis/analyze';
 import { estimate, launches as layerLaunches, type NetworkEstimate } from '../hardware/roofline';
 import { peakMemory, type PeakMemory } from '../hardware/memory';
@@ -18,10 +19,11 @@ export function activeTarget(s: Pick<EditorSettings, 'target' | 'userTargets'>):
   return { target: findTarget(DEFAULT_TARGET, s.userTargets), unknown: s.target };
 }
 
-/** Every target the user can pick: user targets first (one may replace a built-in of the same id), then the built-ins. */
+/** Every target the user can pick: user targets first (one may replace a built-in of the same id), then the
+ *  built-ins, then `host-cpu` (this machine's CPU, the one `netcost measure` runs on) */
 export function allTargets(user: Target[]): Target[] {
   const seen = new Set<string>();
-  return [...user, ...TARGETS].filter((t) => !seen.has(t.id) && seen.add(t.id));
+  return [...user, ...TARGETS, hostCpu()].filter((t) => !seen.has(t.id) && seen.add(t.id));
 }
 
 /** One `unknown-target` warning on line 1 when `netcost.target` names no target; `problems`: why user targets were dropped. */
