@@ -120,7 +120,7 @@ function targetText(t: Target): string {
     `  peak fp32        ${rate(t.peak.fp32!, 'FLOP')}`,
     `  bandwidth        ${rate(t.bandwidth, 'B')}`,
     `  launch overhead  ${formatSeconds(t.launchOverhead)}`,
-    '  efficiency       (fraction of the roofline each op class reaches)',
+    '  efficiency       (fraction of the peak each op class computes at)',
   ];
   for (const [k, v] of Object.entries(t.efficiency ?? {})) lines.push(`    ${k.padEnd(14)} ${v}`);
   return lines.join('\n') + '\n';

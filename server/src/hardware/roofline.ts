@@ -2,8 +2,9 @@
 // attainable = min(peak, intensity x bandwidth); time = max(FLOPs / peak, bytes / bandwidth); a layer is
 // memory-bound when its intensity is below the ridge point peak / bandwidth. FLOPs are always the
 // 2*MACs count, whatever convention is displayed. A target may carry per-op-class efficiencies (a
-// calibrated one does): the layer's time is then divided by its class's efficiency. Pure functions of
-// figures and a target.
+// calibrated one does): the fraction of the peak that class's kernels reach, so the compute time is
+// FLOPs / (peak x efficiency); the memory time stays bytes / bandwidth (a memory-bound kernel is held by
+// the memory, whatever its op). Pure functions of figures and a target.
 import type { Analysis, Dtype, Figures, Layer } from '../analysis/analyze';
 import { efficiencyFor, peakFor, type Target } from './targets';
 import { opClass } from './opclass';
@@ -11,12 +12,12 @@ import { opClass } from './opclass';
 export interface LayerTime {
   /** FLOPs (2*MACs convention) per byte moved; Infinity when nothing is moved, 0 when nothing is computed */
   intensity: number;
-  /** min(peak, intensity x bandwidth) x efficiency, FLOP/s */
+  /** min(peak x efficiency, intensity x bandwidth), FLOP/s */
   attainable: number;
   bound: 'compute' | 'memory';
-  /** FLOPs / peak / efficiency */
+  /** FLOPs / (peak x efficiency) */
   computeSeconds: number;
-  /** bytes / bandwidth / efficiency */
+  /** bytes / bandwidth */
   memorySeconds: number;
   /** max of the two */
   seconds: number;
@@ -25,8 +26,8 @@ export interface LayerTime {
 }
 
 /**
- * A layer's roofline time on `t`. `cls` is the layer's op class (opclass.ts), whose efficiency divides
- * the time; when absent, the class of `f` if it is a layer (so every caller passing a layer gets what
+ * A layer's roofline time on `t`. `cls` is the layer's op class (opclass.ts), whose efficiency scales
+ * the peak; when absent, the class of `f` if it is a layer (so every caller passing a layer gets what
  * `estimate` gives), else the target's `default` efficiency. A target without efficiencies: 1.
  */
 export function layerTime(f: Pick<Figures, 'flops' | 'memoryBytes'>, t: Target, dtype: Dtype, cls?: string): LayerTime {
@@ -35,10 +36,10 @@ export function layerTime(f: Pick<Figures, 'flops' | 'memoryBytes'>, t: Target, 
   const peak = peakFor(t, dtype);
   const e = t.efficiency ? efficiencyFor(t, cls ?? ('op' in f && 'inputShapes' in f ? opClass(f as Layer) : undefined)) : 1;
   const computeSeconds = flops / peak / e;
-  const memorySeconds = bytes / t.bandwidth / e;
+  const memorySeconds = bytes / t.bandwidth;
   const intensity = bytes > 0 ? flops / bytes : flops > 0 ? Infinity : 0;
   return {
-    intensity, attainable: Math.min(peak, intensity * t.bandwidth) * e, bound: computeSeconds >= memorySeconds && flops > 0 ? 'compute' : 'memory',
+    intensity, attainable: Math.min(peak * e, intensity * t.bandwidth), bound: computeSeconds >= memorySeconds && flops > 0 ? 'compute' : 'memory',
     computeSeconds, memorySeconds, seconds: Math.max(computeSeconds, memorySeconds), efficiency: e,
   };
 }

@@ -225,7 +225,7 @@ export function parseTargets(raw: unknown): { targets: Target[]; errors: string[
     }
     let efficiency: Record<string, number> | undefined;
     if (e.efficiency !== undefined) {
-      if (!isObject(e.efficiency)) bad.push(`efficiency: expected an object of op class: fraction of the roofline, got ${show(e.efficiency)}`);
+      if (!isObject(e.efficiency)) bad.push(`efficiency: expected an object of op class: fraction of the peak, got ${show(e.efficiency)}`);
       else {
         efficiency = {};
         for (const [k, v] of Object.entries(e.efficiency)) {

@@ -1,7 +1,7 @@
 // Calibration: a target fitted to measurements of this machine (`netcost calibrate`, docs/measure.md).
 // Pure: measurements in, a target and tables out. The model is the roofline of roofline.ts, unchanged:
 //
-//   network time = sum over layers of max(FLOPs / P, bytes / B) / e[class]  +  launches x L
+//   network time = sum over layers of max(FLOPs / (P x e[class]), bytes / B)  +  launches x L
 //
 // so a fitted target means the same thing wherever a target is used (`--target`, the editor, the lint
 // rules), and `predict` below is exactly `estimate()` of the same network (a test checks it).
@@ -11,20 +11,25 @@
 //    so that they sum to the network's median latency of the unprofiled runs: that removes the
 //    profiler's own overhead and spreads the executor's gaps over the layers. When the kernel times add
 //    up to less than that median, the machine was busy during the timed runs: they are kept as they are.
-// 2. For a ridge point r = P / B, the layer times are regressed on the roofline times: per op class a
-//    slope 1 / e[class] and one launch overhead L shared by all launching layers, by least squares with
-//    weights 1 / roofline time (the errors of a layer grow with its size). With these weights each
-//    class's total time over the training set is reproduced exactly, and L is decided by the small
-//    layers, where it matters. Closed form: L first (one linear equation), then each class's ratio.
-// 3. r is searched (a log grid around the base target's ridge, then golden-section refinement) for the
-//    smallest error of the training networks' totals (sum of squared log ratios), the layers' weighted
-//    residuals breaking ties.
-// 4. The scale is fixed by P: a high percentile (90th) of the achieved FLOP/s of the compute-bound
-//    layers whose work outweighs their launch; B = P / r; the efficiencies are relative to that P and B.
-// 5. Clamps: L in [0, 1 ms], efficiencies in [0.01, 10]; a class without training layers uses `default`,
-//    the same ratio over all layers, unless the class has a family (activations; pools) some member of
-//    which was measured: then the family's pooled ratio. Figures are rounded to 4 significant digits before use, so the
-//    target saved in netcost.json predicts what the fit predicted.
+// 2. Starting from the base target (the machine's `host-cpu`: its peak P0, bandwidth and launch
+//    overhead, efficiency 1), alternate until the split of the layers into compute- and memory-bound
+//    no longer changes (at most 50 rounds), then one more round on that split (so the efficiencies use
+//    the launch overhead fitted on it):
+//    a. each compute-bound layer (FLOPs / (P0 e) >= bytes / B) says how fast its class computes: per
+//       class e = sum(FLOPs / P0) / sum(time - launch) over its compute-bound layers (a ratio of sums,
+//       so the class's compute time over the training set is reproduced); `default` is the same ratio
+//       over all compute-bound layers, for the classes that have none (a class seen only memory-bound,
+//       like a batch-1 classifier's matrix-vector product, says nothing about its compute);
+//    b. the memory-bound layers give B and L: time = bytes / B + L per launch, least squares on the
+//       relative errors (weights 1 / time^2), so the many small layers decide the launch overhead.
+// 3. The training networks' totals are then centred: every time is multiplied by the geometric mean of
+//    measured / predicted over the training networks (the layers' errors do not cancel exactly in a
+//    network's sum; this removes what is common to all of them). The scale is fixed by P: the 90th
+//    percentile of the compute-bound layers' achieved FLOP/s; the efficiencies are relative to it (P x e
+//    is what was fitted).
+// 4. Clamps: L in [0, 1 ms], efficiencies in [0.01, 10], B within 1/64 .. 64 times the base's. Figures
+//    are rounded to 4 significant digits before use, so the target saved in netcost.json predicts what
+//    the fit predicted.
 import type { Dtype } from '../analysis/analyze';
 import { layerTime } from '../hardware/roofline';
 import { formatSeconds } from '../hardware/roofline';
@@ -35,10 +40,10 @@ const DTYPES: Dtype[] = ['fp32', 'fp16', 'bf16', 'int8'];
 const dtypeOf = (m: Measurement): Dtype => (DTYPES.includes(m.dtype as Dtype) ? (m.dtype as Dtype) : 'fp32');
 
 /**
- * The estimated latency of a measured network on `t`: per layer the roofline time divided by its op
- * class's efficiency, plus one launch overhead per launching layer, summed in the same order as
- * `estimate()` (roofline.ts), so the two are equal for the network's analysis. The layers compute in
- * the measurement's dtype (an ONNX model with mixed dtypes is predicted at that one).
+ * The estimated latency of a measured network on `t`: per layer the roofline time with its op class's
+ * efficiency, plus one launch overhead per launching layer, summed in the same order as `estimate()`
+ * (roofline.ts), so the two are equal for the network's analysis. The layers compute in the
+ * measurement's dtype (an ONNX model with mixed dtypes is predicted at that one).
  */
 export function predict(m: Measurement, t: Target): number {
   const dtype = dtypeOf(m);
@@ -58,11 +63,7 @@ const MIN_EFFICIENCY = 0.01;
 const MAX_EFFICIENCY = 10;
 const MAX_LAUNCH = 1e-3;
 const PEAK_PERCENTILE = 0.9;
-/** op classes that run alike (opclass.ts names, .net kinds and their aliases): one stands in for another the measurements lack */
-const FAMILIES: string[][] = [
-  ['relu', 'relu6', 'sigmoid', 'hardsigmoid', 'hsigmoid', 'hardswish', 'hswish', 'swish', 'silu', 'gelu', 'tanh'],
-  ['maxpool', 'avgpool'],
-];
+const ROUNDS = 50;
 
 /** `x` to 4 significant digits */
 export const sig4 = (x: number): number => (x === 0 || !Number.isFinite(x) ? x : Number(x.toPrecision(4)));
@@ -84,97 +85,62 @@ function samples(ms: Measurement[]): Sample[] {
   return out;
 }
 
-/** roofline time at peak `p` (FLOP/s) and ridge point `r` (FLOP/byte): max(F / p, bytes x r / p) */
-const roof = (s: Sample, p: number, r: number) => Math.max(s.flops, s.bytes * r) / p;
+const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 
 interface Fit {
-  launch: number; slope: Map<string, number>; defaultSlope: number; loss: number; layerLoss: number;
-  /** per class: measured time, launches and roofline time summed over its layers */
-  sums: Map<string, { T: number; N: number; R: number }>;
+  /** compute efficiency per class relative to p0, and for classes without compute-bound layers */
+  eff: Map<string, number>;
+  defaultEff: number;
+  bandwidth: number;
+  launch: number;
+  /** which samples were compute-bound in the last round */
+  compute: boolean[];
 }
 
-/**
- * Step 2 for a given peak and ridge: L and the slope (1 / efficiency) of each class by least squares,
- * weights 1 / roofline time. Slope of class c given L: (T_c - L N_c) / R_c (T: measured, N: launches,
- * R: roofline, summed over the class); L solves d loss / d L = 0 with the slopes substituted.
- */
-function fitAt(ss: Sample[], nets: number, p: number, r: number): Fit {
-  const R = ss.map((s) => roof(s, p, r));
-  const cls = new Map<string, { T: number; N: number; R: number }>();
-  ss.forEach((s, i) => {
-    const c = cls.get(s.cls) ?? { T: 0, N: 0, R: 0 };
-    c.T += s.t; c.N += s.launch; c.R += R[i];
-    cls.set(s.cls, c);
-  });
-  // L = (sum l t / R - sum l T_c / R_c) / (sum l / R - sum l N_c / R_c), over launching layers
-  let num = 0;
-  let den = 0;
-  let scale = 0;
-  ss.forEach((s, i) => {
-    if (!s.launch || !(R[i] > 0)) return;
-    const c = cls.get(s.cls)!;
-    num += s.t / R[i] - c.T / c.R;
-    den += 1 / R[i] - c.N / c.R;
-    scale += 1 / R[i];
-  });
-  // den >= 0 (Cauchy-Schwarz); ~0 when L cannot be told apart from the slopes (every class's layers
-  // alike): no launch overhead then
-  let launch = den > 1e-9 * scale ? num / den : 0;
-  launch = Math.min(MAX_LAUNCH, Math.max(0, launch));
-  const clampSlope = (x: number) => Math.min(1 / MIN_EFFICIENCY, Math.max(1 / MAX_EFFICIENCY, x));
-  const slope = new Map<string, number>();
-  let allT = 0;
-  let allN = 0;
-  let allR = 0;
-  for (const [k, c] of cls) {
-    allT += c.T; allN += c.N; allR += c.R;
-    if (c.R > 0) slope.set(k, clampSlope((c.T - launch * c.N) / c.R));
+/** Step 2: the alternating fit at the base's peak p0 */
+function fit(ss: Sample[], p0: number, base: Target): Fit {
+  let f: Fit = { eff: new Map(), defaultEff: 1, bandwidth: base.bandwidth, launch: clamp(base.launchOverhead, 0, MAX_LAUNCH), compute: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    const e = (cls: string) => f.eff.get(cls) ?? f.defaultEff;
+    const compute = ss.map((s) => s.flops > 0 && s.flops / (p0 * e(s.cls)) >= s.bytes / f.bandwidth);
+    // the split unchanged: one last round, so the efficiencies use the launch overhead fitted on it
+    const settled = round > 0 && compute.every((c, i) => c === f.compute[i]);
+    // a. per class: sum(FLOPs / p0) / sum(time - launch) over its compute-bound layers
+    const work = new Map<string, { w: number; t: number }>();
+    const all = { w: 0, t: 0 };
+    ss.forEach((s, i) => {
+      if (!compute[i]) return;
+      const x = work.get(s.cls) ?? { w: 0, t: 0 };
+      const w = s.flops / p0;
+      const t = Math.max(s.t - s.launch * f.launch, 0.05 * s.t);
+      x.w += w; x.t += t; all.w += w; all.t += t;
+      work.set(s.cls, x);
+    });
+    const eff = new Map<string, number>();
+    for (const [k, x] of work) if (x.t > 0) eff.set(k, clamp(x.w / x.t, MIN_EFFICIENCY, MAX_EFFICIENCY));
+    const defaultEff = all.t > 0 ? clamp(all.w / all.t, MIN_EFFICIENCY, MAX_EFFICIENCY) : 1;
+    // b. memory-bound layers: time = bytes x beta + launch x L, weights 1 / time^2 (normal equations)
+    let [a11, a12, a22, b1, b2] = [0, 0, 0, 0, 0];
+    ss.forEach((s, i) => {
+      if (compute[i]) return;
+      const w = 1 / (s.t + 1e-6) ** 2;
+      a11 += w * s.bytes * s.bytes; a12 += w * s.bytes * s.launch; a22 += w * s.launch * s.launch;
+      b1 += w * s.bytes * s.t; b2 += w * s.launch * s.t;
+    });
+    const det = a11 * a22 - a12 * a12;
+    let bandwidth = f.bandwidth;
+    let launch = f.launch;
+    if (a11 > 0 && det > 1e-12 * a11 * a22) {
+      const beta = (b1 * a22 - b2 * a12) / det;
+      launch = clamp((a11 * b2 - a12 * b1) / det, 0, MAX_LAUNCH);
+      // with L clamped, beta again from the first equation alone
+      const beta2 = launch === (a11 * b2 - a12 * b1) / det ? beta : (b1 - a12 * launch) / a11;
+      if (beta2 > 0) bandwidth = clamp(1 / beta2, base.bandwidth / 64, base.bandwidth * 64);
+    } else if (a11 > 0 && b1 > 0) bandwidth = clamp(a11 / b1, base.bandwidth / 64, base.bandwidth * 64);
+    f = { eff, defaultEff, bandwidth, launch, compute };
+    if (settled) break;
   }
-  const defaultSlope = allR > 0 ? clampSlope((allT - launch * allN) / allR) : 1;
-  // the training networks' totals as predicted, and the layers' weighted residuals
-  const predicted = new Array<number>(nets).fill(0);
-  const measured = new Array<number>(nets).fill(0);
-  let layerLoss = 0;
-  let layerNorm = 0;
-  ss.forEach((s, i) => {
-    const x = R[i] * (slope.get(s.cls) ?? defaultSlope) + s.launch * launch;
-    predicted[s.net] += x;
-    measured[s.net] += s.t;
-    if (R[i] > 0) { layerLoss += (s.t - x) ** 2 / R[i]; layerNorm += s.t ** 2 / R[i]; }
-  });
-  let loss = 0;
-  for (let n = 0; n < nets; n++) if (measured[n] > 0 && predicted[n] > 0) loss += Math.log(predicted[n] / measured[n]) ** 2;
-  return { launch, slope, defaultSlope, loss, layerLoss: layerNorm > 0 ? layerLoss / layerNorm : 0, sums: cls };
-}
-
-const score = (f: Fit) => f.loss + 1e-6 * f.layerLoss;
-
-/** Step 3: the ridge point with the best score, near the base's when the data cannot tell */
-function searchRidge(ss: Sample[], nets: number, p: number, r0: number): number {
-  const at = (logR: number) => score(fitAt(ss, nets, p, Math.exp(logR)));
-  const step = Math.log(2) / 4;
-  let best = Math.log(r0);
-  let bestScore = at(best);
-  // outward from the base's ridge, 2^-8 .. 2^8 times it: a strictly better point wins, so ties keep the nearer one
-  for (let k = 1; k <= 32; k++) {
-    for (const x of [Math.log(r0) - k * step, Math.log(r0) + k * step]) {
-      const v = at(x);
-      if (v < bestScore * (1 - 1e-9)) [best, bestScore] = [x, v];
-    }
-  }
-  // golden-section refinement within one grid step either side
-  let [a, b] = [best - step, best + step];
-  const g = (Math.sqrt(5) - 1) / 2;
-  let c = b - g * (b - a);
-  let d = a + g * (b - a);
-  let fc = at(c);
-  let fd = at(d);
-  for (let i = 0; i < 60; i++) {
-    if (fc < fd) { b = d; d = c; fd = fc; c = b - g * (b - a); fc = at(c); }
-    else { a = c; c = d; fc = fd; d = a + g * (b - a); fd = at(d); }
-  }
-  const refined = (a + b) / 2;
-  return Math.exp(at(refined) <= bestScore ? refined : best);
+  return f;
 }
 
 /** nearest-rank percentile of the values (sorted copy) */
@@ -193,35 +159,32 @@ export interface FitOptions {
 
 /**
  * A target fitted to measurements (see the method above): fp32 peak, bandwidth, launch overhead and
- * per-op-class efficiency (with `default`); memory, channel multiple and shuffle from `base` (the
- * machine's `host-cpu`), whose ridge point starts the search. At least one measurement.
+ * per-op-class compute efficiency (with `default`); memory, channel multiple and shuffle from `base`
+ * (the machine's `host-cpu`), whose figures start the fit. At least one measurement.
  */
 export function fitTarget(ms: Measurement[], base: Target, opts: FitOptions = {}): Target {
   if (!ms.length) throw new Error('fitTarget: no measurements');
   const ss = samples(ms);
   const p0 = base.peak.fp32 ?? Math.max(...Object.values(base.peak).map(Number));
-  const ridge = searchRidge(ss, ms.length, p0, p0 / base.bandwidth);
-  const f = fitAt(ss, ms.length, p0, ridge);
-  // step 4: the effective peak. The slopes are relative to p0: time = slope x max(F, bytes x r) / p0 =
-  // max(F, bytes x r) / p / e, so e = p0 / (p x slope)
-  const achieved = ss
-    .filter((s) => s.flops >= s.bytes * ridge && s.t - s.launch * f.launch > s.launch * f.launch && s.flops > 0)
-    .map((s) => s.flops / (s.t - s.launch * f.launch));
+  const fitted = fit(ss, p0, base);
+  // step 3: centre the training networks' totals (times x g: compute and bandwidth / g, launch x g)
+  const predicted = new Array<number>(ms.length).fill(0);
+  const measured = new Array<number>(ms.length).fill(0);
+  ss.forEach((s) => {
+    const e = fitted.eff.get(s.cls) ?? fitted.defaultEff;
+    predicted[s.net] += Math.max(s.flops / (p0 * e), s.bytes / fitted.bandwidth) + s.launch * fitted.launch;
+    measured[s.net] += s.t;
+  });
+  const logs = measured.map((m, n) => Math.log(m / predicted[n])).filter(Number.isFinite);
+  const g = logs.length ? Math.exp(logs.reduce((a, b) => a + b, 0) / logs.length) : 1;
+  const f: Fit = { ...fitted, eff: new Map([...fitted.eff].map(([k, e]) => [k, e / g])), defaultEff: fitted.defaultEff / g, bandwidth: fitted.bandwidth / g, launch: clamp(fitted.launch * g, 0, MAX_LAUNCH) };
+  // the effective peak, and the efficiencies relative to it (p x e = p0 x e0)
+  const achieved = ss.filter((s, i) => f.compute[i] && s.t - s.launch * f.launch > 0).map((s) => s.flops / (s.t - s.launch * f.launch));
   const peak = sig4(achieved.length ? percentile(achieved, PEAK_PERCENTILE) : p0);
-  const bandwidth = sig4(peak / ridge);
-  const eff = (slope: number) => sig4(Math.min(MAX_EFFICIENCY, Math.max(MIN_EFFICIENCY, p0 / (peak * slope))));
+  const eff = (e0: number) => sig4(clamp((e0 * p0) / peak, MIN_EFFICIENCY, MAX_EFFICIENCY));
   const efficiency: Record<string, number> = {};
-  for (const k of [...f.slope.keys()].sort()) efficiency[k] = eff(f.slope.get(k)!);
-  // a class of a family none of whose members the measurements had gets the pooled ratio of the members
-  // they had (relu6 from relu: ONNX Runtime fuses every activation into the conv before it alike)
-  for (const family of FAMILIES) {
-    const seen = family.filter((c) => f.sums.has(c));
-    const pooled = seen.reduce((a, c) => { const x = f.sums.get(c)!; return { T: a.T + x.T, N: a.N + x.N, R: a.R + x.R }; }, { T: 0, N: 0, R: 0 });
-    if (!(pooled.R > 0)) continue;
-    const e = eff(Math.max(1 / MAX_EFFICIENCY, (pooled.T - f.launch * pooled.N) / pooled.R));
-    for (const c of family) if (!f.sums.has(c)) efficiency[c] = e;
-  }
-  efficiency.default = eff(f.defaultSlope);
+  for (const k of [...f.eff.keys()].sort()) efficiency[k] = eff(f.eff.get(k)!);
+  efficiency.default = eff(f.defaultEff);
   const m0 = ms[0];
   const calibration: Calibration = {
     date: opts.date ?? new Date().toISOString(),
@@ -230,17 +193,17 @@ export function fitTarget(ms: Measurement[], base: Target, opts: FitOptions = {}
     models: ms.map((m) => m.file),
     cpu: base.name,
   };
-  const launchOverhead = sig4(f.launch);
+  const computeBound = f.compute.filter(Boolean).length;
   return {
     id: opts.id ?? 'local-cpu',
     name: opts.name ?? `${base.name}, calibrated`,
     kind: base.kind,
     peak: { fp32: peak },
-    bandwidth, memory: base.memory, channelMultiple: base.channelMultiple, launchOverhead, shuffle: base.shuffle,
+    bandwidth: sig4(f.bandwidth), memory: base.memory, channelMultiple: base.channelMultiple, launchOverhead: sig4(f.launch), shuffle: base.shuffle,
     efficiency, calibration,
     sources: [
       `netcost calibrate ${calibration.date}: ${ms.length} model${ms.length === 1 ? '' : 's'} (${ms.map((m) => m.file).join(', ')}) measured with ${calibration.runtime}, ${calibration.threads} thread${calibration.threads === 1 ? '' : 's'}`,
-      `fp32 peak: the 90th percentile of the achieved FLOP/s of ${achieved.length} compute-bound layers; bandwidth: peak / the fitted ridge point (${sig4(ridge)} FLOP/byte); launch overhead and per-op-class efficiency: least squares over ${ss.length} layers (docs/measure.md)`,
+      `fp32 peak: the 90th percentile of the achieved FLOP/s of ${achieved.length} compute-bound layers; per-op-class compute efficiency from the ${computeBound} compute-bound layers, bandwidth and launch overhead by least squares over the ${ss.length - computeBound} memory-bound ones (docs/measure.md)`,
       `base: ${base.id} (${base.name})`,
     ],
   };
