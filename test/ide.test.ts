@@ -74,9 +74,15 @@ test('settings: defaults for a client that sends nothing or garbage; valid value
   assert.deepEqual(s, { batchSize: 8, dtype: 'int8', flopsConvention: 'macs', inlayHints: { enabled: false, content: ['memory'], showDelta: false }, rules: { 'channel-multiple': 'off' }, lint: { ...DEFAULT_EDITOR_SETTINGS.lint, channelMultiple: 8, g1Threshold: 30 }, onnx: { dims: { seq: 128 } }, target: 'a100', userTargets: [], targetErrors: [], limits: DEFAULT_EDITOR_SETTINGS.limits });
 });
 
-test('every setting the extension contributes is read by the server', () => {
+test('every setting the extension contributes is read by the server (the measure command\'s by the client)', () => {
   const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8'));
-  const keys = Object.keys(pkg.contributes.configuration.properties);
+  // netcost.measure.* configure the client's Measure Latency command (client/src/measure.ts), not the server
+  const client = readFileSync(join(__dirname, '..', 'client', 'src', 'measure.ts'), 'utf8');
+  const all = Object.keys(pkg.contributes.configuration.properties);
+  for (const key of all.filter((k) => k.startsWith('netcost.measure.'))) {
+    assert.match(client, new RegExp(`getConfiguration\\('netcost\\.measure'[^)]*\\)\\s*(\\.get<\\w+>)?\\('${key.slice('netcost.measure.'.length)}'|config\\.get<\\w+>\\('${key.slice('netcost.measure.'.length)}'`), `${key} is read by the client`);
+  }
+  const keys = all.filter((k) => !k.startsWith('netcost.measure.'));
   assert.ok(keys.length >= 8);
   /** where a setting's value lands when its field is named differently (`netcost.targets` are the user's targets) */
   const FIELD: Record<string, string[]> = { 'netcost.targets': ['userTargets'] };
