@@ -363,7 +363,8 @@ function depthwiseMemoryBound(cx: Context, l: Layer, i: number): Finding | null 
   const t = cx.target!;
   const lt = cx.time(i);
   if (lt.bound !== 'memory' || !(lt.seconds > 0)) return null;
-  const peak = peakFor(t, cx.a.settings.dtype);
+  // the peak its class reaches (a calibrated target's compute efficiency; 1 otherwise), so the ridge is its class's
+  const peak = peakFor(t, cx.a.settings.dtype) * lt.efficiency;
   const ridge = peak / t.bandwidth;
   return onLayer(l, 'depthwise-memory-bound',
     `depthwise ${c.kh}x${c.kw} conv, ${c.c1} channels on ${spatial(c.hIn, c.wIn, c.h, c.w)}: memory-bound on ${t.name}, ${sig3(lt.intensity)} FLOP/byte against a ridge point of ${sig3(ridge)}; it reaches ${rate(lt.attainable)} of ${rate(peak)} (${percent((lt.attainable / peak) * 100)}%), an estimated ${duration(lt.seconds)}`,
