@@ -18,7 +18,7 @@ import {
   COMPARE_REQUEST, LISTING_REQUEST, modelUriOf, ONNX_SCHEME, REPORT_REQUEST, SUMMARY_REQUEST, summaryLabel, summaryTooltip, TARGETS_REQUEST,
   type DocumentParams, type Listing, type Report, type Summary, type TargetList,
 } from '../../server/src/ide/summary';
-import { registerMeasure } from './measure';
+import { didOpenThenMeasurement, registerMeasure } from './measure';
 
 const SHOW_REPORT = 'netcost.showReport';
 const COMPARE_HEAD = 'netcost.compareWithHead';
@@ -58,6 +58,8 @@ export async function activate(context: ExtensionContext): Promise<NetCostApi> {
     documentSelector: [{ language: 'netcost' }],
     // settings are pulled by the server (workspace/configuration); this makes VS Code tell it when they change
     synchronize: { configurationSection: 'netcost' },
+    // a document's measured times follow it to the server, also to a restarted one
+    middleware: { didOpen: (document, next) => didOpenThenMeasurement(() => client, document, next) },
   };
   const c = (client = new LanguageClient('netcost', 'NetCost', server, options));
   let starts = 0;

@@ -72,6 +72,22 @@ const oneParagraph = (s: string) => s.split(/\r?\n/).map((l) => l.trim()).filter
 const expandHome = (p: string) => (p === '~' || p.startsWith('~/') ? path.join(os.homedir(), p.slice(1)) : p);
 
 // ---- the commands
+/** the last measurement sent per document, with the text it was measured on: a restarted server gets them again (its state is what the client sends) */
+const sent = new Map<string, { params: MeasurementParams; text?: string }>();
+
+/**
+ * The client's `didOpen` middleware: after a document is opened on the server (also when a restarted
+ * server gets the open documents again), its measurement follows, so hovers keep their measured times.
+ */
+export async function didOpenThenMeasurement(client: () => LanguageClient | undefined, document: TextDocument, next: (d: TextDocument) => Promise<void>): Promise<void> {
+  await next(document);
+  const s = sent.get(document.uri.toString());
+  if (!s) return;
+  // the text it was measured on (an edit since, undone): current as of this version, not "before the last edit"
+  const params = s.text !== undefined && s.text === document.getText() ? { ...s.params, version: document.version } : s.params;
+  await client()?.sendNotification(MEASUREMENT_NOTIFICATION, params).catch(() => undefined);
+}
+
 export function registerMeasure(context: ExtensionContext, client: LanguageClient): Disposable[] {
   const output = window.createOutputChannel('NetCost Measure');
   const storage = path.join(context.globalStorageUri.fsPath, 'onnxruntime');
@@ -161,6 +177,7 @@ export function registerMeasure(context: ExtensionContext, client: LanguageClien
     }
     const name = path.basename(what.file);
     const version = what.doc?.version;
+    const text = what.doc?.getText(); // the text measured (saved: the file on disk)
     const scope = Uri.file(what.file);
     const run = await window.withProgress({ location: ProgressLocation.Notification, title: `NetCost: measuring ${name} with ONNX Runtime`, cancellable: true },
       (progress, token) => runCli(what.file, scope, (message) => progress.report({ message }), token));
@@ -177,7 +194,8 @@ export function registerMeasure(context: ExtensionContext, client: LanguageClien
         return fail(`NetCost: netcost measure printed no measurement for ${name}; see the output "NetCost Measure".`, run.code, run.stdout);
       }
       const params: MeasurementParams = { uri: what.uri, measurement: m, version };
-      await client.sendNotification(MEASUREMENT_NOTIFICATION, params).catch(() => undefined); // a server restarting meanwhile: no hovers, the table stays
+      sent.set(what.uri, { params, text });
+      await client.sendNotification(MEASUREMENT_NOTIFICATION, params).catch(() => undefined); // a server restarting meanwhile gets it with the document (didOpenThenMeasurement)
       output.append(measureTable(m));
       const message = `NetCost: ${measuredText(name, m)}. Hover a layer for its measured time.`;
       void window.showInformationMessage(message, 'Show Table').then((b) => b && output.show(true));
@@ -241,6 +259,7 @@ export function registerMeasure(context: ExtensionContext, client: LanguageClien
 
   return [
     output,
+    workspace.onDidCloseTextDocument((d) => sent.delete(d.uri.toString())), // the server drops it on close too
     commands.registerCommand(MEASURE, measureLatency),
     commands.registerCommand(INSTALL_RUNTIME, installRuntime),
   ];

@@ -81,6 +81,13 @@ module.exports = [
     }
     // reverted: the text is the measured one again
     await waitFor('the stale note gone', async () => !(await hoverText(doc, 5, 7)).includes('measured before the last edit'));
+    // a restarted server gets the measurement again with the document: the hovers keep it, current (the text is the measured one)
+    await vscode.commands.executeCommand('netcost.restartServer');
+    const after = await waitFor('the measured time after a server restart', async () => {
+      const md = await hoverText(doc, 5, 7).catch(() => '');
+      return /\*\*measured\*\* /.test(md) && md;
+    });
+    assert.ok(!after.includes('measured before the last edit'), after);
   }],
   ['on an ONNX model\'s listing (fixtures/resnet18-opset13.onnx, weights stripped): the model is measured, its Conv+ReLU kernels show as fused in the hovers', async () => {
     const model = vscode.Uri.file(wsPath('fixtures/resnet18-opset13.onnx'));
