@@ -4,7 +4,7 @@
 import { dirname } from 'node:path';
 import type { Analysis, FlopsConvention } from '../analysis/analyze';
 import { loadProjectConfig } from '../hardware/config';
-import { TARGETS, type Target } from '../hardware/targets';
+import { targetIds, type Target } from '../hardware/targets';
 import { budgetMessage, evaluateBudgets, mergeBudgets, parseBudget, parseBudgetsConfig, unknownTargets, type Budget, type BudgetResult } from './budgets';
 
 /** The `--budget` flags parsed; a string is the usage error of the first bad one. */
@@ -26,8 +26,7 @@ export function resolveBudgets(file: string, flags: Budget[]): { budgets: Budget
   const budgets = mergeBudgets(fromFile.budgets, flags);
   const unknown = unknownTargets(budgets, c.targets);
   if (unknown.length) {
-    const ids = [...new Set([...c.targets.map((t) => t.id), ...TARGETS.map((t) => t.id), 'host-cpu'])];
-    return `budget latency@${unknown[0]}: unknown target '${unknown[0]}' (known: ${ids.join(', ')}; add your own in netcost.json)`;
+    return `budget latency@${unknown[0]}: unknown target '${unknown[0]}' (known: ${targetIds(c.targets).join(', ')}; add your own in netcost.json)`;
   }
   return { budgets, userTargets: c.targets };
 }

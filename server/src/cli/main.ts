@@ -8,7 +8,7 @@ import { commonOptions, dimFlags, parseFlags, UsageError, wholeFlag } from './fl
 import { analyzeOnnxFile, type OnnxAnalysis, type Progress } from '../onnx/analyze';
 import { diagnosticLines, jsonReport, tableReport, targetsTable, type HardwareReport } from './report';
 import { loadProjectConfig } from '../hardware/config';
-import { findTarget, TARGETS, type Target } from '../hardware/targets';
+import { findTarget, targetIds, TARGETS, type Target } from '../hardware/targets';
 import { estimate } from '../hardware/roofline';
 import { peakMemory } from '../hardware/memory';
 import type { Analysis } from '../analysis/analyze';
@@ -101,8 +101,7 @@ function projectTargets(dir: string, io: Io): Target[] {
 function resolveTarget(name: string, user: Target[]): Target {
   const t = findTarget(name, user);
   if (t) return t;
-  const ids = [...new Set([...user.map((u) => u.id), ...TARGETS.map((b) => b.id), 'host-cpu'])];
-  throw new UsageError(`--target: unknown target '${name}' (known: ${ids.join(', ')}; add your own in netcost.json, see docs/hardware.md)`);
+  throw new UsageError(`--target: unknown target '${name}' (known: ${targetIds(user).join(', ')}; add your own in netcost.json, see docs/hardware.md)`);
 }
 
 const hardware = (a: Analysis, t: Target | null): HardwareReport | undefined => (t ? { estimate: estimate(a, t), memory: peakMemory(a) } : undefined);

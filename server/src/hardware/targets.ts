@@ -142,6 +142,9 @@ export const TARGETS: Target[] = [
   },
 ];
 
+/** Every id `findTarget` answers, for "known: ..." messages: user targets, the built-ins, then `host-cpu`. */
+export const targetIds = (user: Target[] = []): string[] => [...new Set([...user.map((t) => t.id), ...TARGETS.map((t) => t.id), HOST_CPU])];
+
 /** A target by id; user targets come first (one may replace a built-in profile of the same id). `host-cpu`
  *  is this machine's CPU (host.ts): found here, never listed in TARGETS (it differs between machines). */
 export function findTarget(id: string, user: Target[] = []): Target | undefined {

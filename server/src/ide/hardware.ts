@@ -5,7 +5,7 @@ import { hostCpu } from '../hardware/host';
 import type { Analysis, Diagnostic } from '../analysis/analyze';
 import { estimate, launches as layerLaunches, type NetworkEstimate } from '../hardware/roofline';
 import { peakMemory, type PeakMemory } from '../hardware/memory';
-import { DEFAULT_TARGET, findTarget, peakFor, TARGETS, type Target } from '../hardware/targets';
+import { DEFAULT_TARGET, findTarget, peakFor, targetIds, TARGETS, type Target } from '../hardware/targets';
 import type { EditorSettings } from './settings';
 import { humanBytes } from './units';
 import { rateText } from './hardware-units';
@@ -30,7 +30,7 @@ export function allTargets(user: Target[]): Target[] {
 export function unknownTargetDiagnostics(s: Pick<EditorSettings, 'target' | 'userTargets'>, firstLine: string, problems: string[] = []): Diagnostic[] {
   const { target, unknown } = activeTarget(s);
   if (unknown === undefined) return [];
-  const ids = allTargets(s.userTargets).map((t) => t.id).join(', ');
+  const ids = targetIds(s.userTargets).join(', ');
   const dropped = problems.length ? ` (invalid target definitions were dropped: ${problems.join('; ')})` : '';
   return [{
     range: { start: { line: 0, character: 0 }, end: { line: 0, character: firstLine.length } }, severity: 'warning', code: 'unknown-target',

@@ -19,8 +19,8 @@ import { dtypeBytes, dtypeName, type OnnxGraph, type OnnxModel } from '../onnx/m
 import { readModelFile } from '../onnx/reader';
 import { exportAnalysis } from '../export/export';
 import { encodeModel } from '../onnx/write';
-import { loadProjectConfig } from '../hardware/config';
-import { findTarget, TARGETS, type Target } from '../hardware/targets';
+import { loadProjectConfig, type ProjectConfig } from '../hardware/config';
+import { findTarget, targetIds, type Target } from '../hardware/targets';
 import { HOST_CPU, hostCpu, hostSpecs } from '../hardware/host';
 import { estimate, launches } from '../hardware/roofline';
 import { opClass } from '../hardware/opclass';
@@ -152,13 +152,12 @@ const VIEWS = new Set(['Flatten', 'Reshape', 'Squeeze', 'Unsqueeze', 'Identity',
 // ---- the target
 
 /** --target, else the `local-cpu` user target, else host-cpu; host-cpu is taken at the threads measured. */
-function targetFor(file: string, id: string | undefined, threads: number): { target: Target; notes: string[] } {
-  const c = loadProjectConfig(dirname(file));
+function targetFor(c: ProjectConfig, id: string | undefined, threads: number): { target: Target; notes: string[] } {
   const notes = c.errors.map((e) => `netcost.json: ${e}`);
   if (id !== undefined) {
     // host-cpu at the threads measured (findTarget's is at ONNX Runtime's default)
     const t = id === HOST_CPU && !c.targets.some((u) => u.id === id) ? hostCpu(threads) : findTarget(id, c.targets);
-    if (!t) throw new MeasureError(2, `--target: unknown target '${id}' (known: ${[...new Set([...c.targets.map((u) => u.id), ...TARGETS.map((b) => b.id), 'host-cpu'])].join(', ')})`);
+    if (!t) throw new MeasureError(2, `--target: unknown target '${id}' (known: ${targetIds(c.targets).join(', ')})`);
     return { target: t, notes };
   }
   return { target: c.targets.find((t) => t.id === 'local-cpu') ?? hostCpu(threads), notes };
@@ -177,7 +176,8 @@ export async function measureFile(file: string, opts: MeasureOptions): Promise<M
   const isOnnx = /\.onnx$/i.test(file);
   if (!existsSync(file) || !statSync(file).isFile()) throw new MeasureError(2, `${file}: no such file`);
   const notes: string[] = [];
-  if (opts.target !== undefined) targetFor(file, opts.target, 1); // an unknown id is a usage error before anything runs
+  const config = loadProjectConfig(dirname(file));
+  if (opts.target !== undefined) targetFor(config, opts.target, 1); // an unknown id is a usage error before anything runs
 
   // 1. the analysis, the model to run, the layer of each of its nodes
   progress('analyze', 0, 1);
@@ -318,7 +318,7 @@ export async function measureFile(file: string, opts: MeasureOptions): Promise<M
     const g = lite(model.graph);
     const mapping = mapKernels(g, o ? lite(o.graph) : g, profile.kernels);
     const threads = opts.threads ?? profile.threads ?? hostSpecs().physicalCores;
-    const { target, notes: targetNotes } = targetFor(file, opts.target, threads);
+    const { target, notes: targetNotes } = targetFor(config, opts.target, threads);
     notes.push(...targetNotes);
     const e = estimate(a, target);
     const est = a.layers.map((l, i) => e.layers[i].seconds + (launches(l) ? target.launchOverhead : 0));
