@@ -126,14 +126,13 @@ function targetText(t: Target): string {
   return lines.join('\n') + '\n';
 }
 
-function looText(rows: LeaveOneOutRow[], base: Target): string {
+function looText(rows: LeaveOneOutRow[], a: ReturnType<typeof accuracy>, base: Target): string {
   const w = Math.max(7, ...rows.map((r) => r.file.length));
   const lines = [`leave-one-out (each model predicted by a target fitted on the others; before: ${base.id}):`,
     `  ${'network'.padEnd(w)}  ${'measured'.padStart(9)}  ${'before'.padStart(9)}  ${'error'.padStart(7)}  ${'after'.padStart(9)}  ${'error'.padStart(7)}`];
   for (const r of rows) {
     lines.push(`  ${r.file.padEnd(w)}  ${formatSeconds(r.measuredSeconds).padStart(9)}  ${formatSeconds(r.beforeSeconds).padStart(9)}  ${percentText(relError(r.beforeSeconds, r.measuredSeconds)).padStart(7)}  ${formatSeconds(r.afterSeconds).padStart(9)}  ${percentText(relError(r.afterSeconds, r.measuredSeconds)).padStart(7)}`);
   }
-  const a = accuracy(rows);
   lines.push(`  median absolute error: ${(a.before.medianAbsError * 100).toFixed(1)}% before, ${(a.after.medianAbsError * 100).toFixed(1)}% after`);
   lines.push(`  worst factor: ${a.before.worstFactor.toFixed(2)}x before, ${a.after.worstFactor.toFixed(2)}x after`);
   return lines.join('\n') + '\n';
@@ -174,12 +173,13 @@ export async function calibrateMain(argv: string[], io: Io): Promise<number> {
       if (!o.json) io.err(`saved ${ms.length} measurement${ms.length === 1 ? '' : 's'} to ${o.save}\n`);
     }
     const rows = ms.length >= 2 ? leaveOneOut(ms, base) : null;
+    const acc = rows && accuracy(rows);
     const t = fitTarget(ms, base, { id: o.name });
-    if (rows) t.calibration!.leaveOneOut = { ...accuracy(rows).after };
-    if (o.json) io.out(JSON.stringify({ target: t, base, leaveOneOut: rows, accuracy: rows ? accuracy(rows) : null, table: rows ? accuracyTable(rows) : null }, null, 2) + '\n');
+    if (acc) t.calibration!.leaveOneOut = { ...acc.after };
+    if (o.json) io.out(JSON.stringify({ target: t, base, leaveOneOut: rows, accuracy: acc, table: rows ? accuracyTable(rows) : null }, null, 2) + '\n');
     else {
       io.out(targetText(t));
-      io.out(rows ? looText(rows, base) : 'leave-one-out needs at least 2 models: fitted on 1, not checked\n');
+      io.out(rows && acc ? looText(rows, acc, base) : 'leave-one-out needs at least 2 models: fitted on 1, not checked\n');
     }
     if (!o.dryRun) {
       const text = withTarget(existsSync(o.config) ? readFileSync(o.config, 'utf8') : null, t, o.config);

@@ -34,6 +34,7 @@ import type { Dtype } from '../analysis/analyze';
 import { layerTime } from '../hardware/roofline';
 import { formatSeconds } from '../hardware/roofline';
 import type { Calibration, Target } from '../hardware/targets';
+import { median, percentile } from './profile';
 import type { Measurement } from './types';
 
 const DTYPES: Dtype[] = ['fp32', 'fp16', 'bf16', 'int8'];
@@ -62,7 +63,7 @@ interface Sample { net: number; cls: string; flops: number; bytes: number; launc
 const MIN_EFFICIENCY = 0.01;
 const MAX_EFFICIENCY = 10;
 const MAX_LAUNCH = 1e-3;
-const PEAK_PERCENTILE = 0.9;
+const PEAK_PERCENTILE = 90;
 const ROUNDS = 50;
 
 /** `x` to 4 significant digits */
@@ -141,12 +142,6 @@ function fit(ss: Sample[], p0: number, base: Target): Fit {
     if (settled) break;
   }
   return f;
-}
-
-/** nearest-rank percentile of the values (sorted copy) */
-function percentile(xs: number[], q: number): number {
-  const v = [...xs].sort((x, y) => x - y);
-  return v[Math.min(v.length - 1, Math.max(0, Math.ceil(q * v.length) - 1))];
 }
 
 export interface FitOptions {
@@ -231,12 +226,6 @@ export function leaveOneOut(ms: Measurement[], base: Target, opts: FitOptions = 
 export const relError = (predicted: number, measured: number) => predicted / measured - 1;
 /** how far off, as a factor >= 1 */
 export const factor = (predicted: number, measured: number) => Math.max(predicted / measured, measured / predicted);
-
-function median(xs: number[]): number {
-  const v = [...xs].sort((a, b) => a - b);
-  const n = v.length;
-  return n === 0 ? NaN : n % 2 ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 export interface Accuracy { medianAbsError: number; worstFactor: number }
 
