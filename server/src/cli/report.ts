@@ -1,6 +1,7 @@
 // The CLI's two outputs: the stable JSON report (documented in README.md, "JSON report") and the
 // human table. Both are plain functions of an Analysis; they do no IO.
 import Table from 'cli-table3';
+import { TABLE_STYLE } from '../ide/table';
 import type { Analysis, Figures, FlopsConvention } from '../analysis/analyze';
 import { displayShape, dtypeText, grouped, human, humanBytes, percentOf as pct } from '../ide/units';
 import type { OnnxLayer } from '../onnx/analyze';
@@ -122,11 +123,6 @@ export function jsonReport(a: Analysis, o: ReportOptions) {
 }
 
 
-const TABLE_STYLE = {
-  chars: { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-    left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ' },
-  style: { head: [] as string[], border: [] as string[], 'padding-left': 0, 'padding-right': 0 },
-};
 
 /** The per-layer table (or, with `blocks`, one row per top-level layer, block use or repeat) with totals and a footer naming the conventions. */
 export function tableReport(a: Analysis, o: ReportOptions & { blocks?: boolean; byOp?: boolean; top?: number }): string {

@@ -5,6 +5,7 @@ import Table from 'cli-table3';
 import type { Analysis, FlopsConvention, Layer } from '../analysis/analyze';
 import { CONVENTION_NAME } from '../analysis/analyze';
 import { displayShape, dtypeText, grouped, human, humanBytes } from '../ide/units';
+import { TABLE_STYLE } from '../ide/table';
 
 export type CompareStatus = 'added' | 'removed' | 'changed' | 'unchanged';
 
@@ -140,11 +141,6 @@ export function compareJson(c: Comparison, oldSide: CompareSide, newSide: Compar
   };
 }
 
-const TABLE_STYLE = {
-  chars: { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-    left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ' },
-  style: { head: [] as string[], border: [] as string[], 'padding-left': 0, 'padding-right': 0 },
-};
 
 /** a signed figure: `+12.3M`, `-512`, `0` */
 export const signed = (n: number, f: (n: number) => string = human): string => (n > 0 ? `+${f(n)}` : n < 0 ? `-${f(-n)}` : '0');

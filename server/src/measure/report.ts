@@ -3,6 +3,7 @@
 // APIs: the VS Code client imports it.
 import Table from 'cli-table3';
 import { qpsText, timeText } from '../ide/hardware-units';
+import { TABLE_STYLE } from '../ide/table';
 import type { Measurement } from './types';
 
 export interface MeasureTableOptions {
@@ -10,11 +11,6 @@ export interface MeasureTableOptions {
   top?: number;
 }
 
-const TABLE_STYLE = {
-  chars: { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-    left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ' },
-  style: { head: [] as string[], border: [] as string[], 'padding-left': 0, 'padding-right': 0 },
-};
 
 /** measured / estimated: `2.31x`; `-` when there is no estimate */
 export const ratioText = (measured: number, estimated: number): string => (estimated > 0 ? `${(measured / estimated).toFixed(2)}x` : '-');
