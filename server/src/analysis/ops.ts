@@ -74,9 +74,12 @@ function bias(a: Args): boolean {
   return b === undefined ? !a.bnFollows : b === 'true';
 }
 
+/** The total padding `p=same` adds along one axis (ceil(size / s) outputs; the export puts the odd pixel at the end). */
+export const samePadding = (size: number, k: number, s: number, d: number): number => Math.max((Math.ceil(size / s) - 1) * s + d * (k - 1) + 1 - size, 0);
+
 /** Output size of a conv or pooling window along one axis; `pad` is per side, or `same`. */
 function windowOut(op: string, size: number, k: number, s: number, pad: number | 'same', d: number, ceilMode = false): number {
-  const total = pad === 'same' ? Math.max((Math.ceil(size / s) - 1) * s + d * (k - 1) + 1 - size, 0) : 2 * pad;
+  const total = pad === 'same' ? samePadding(size, k, s, d) : 2 * pad;
   const span = size + total - d * (k - 1) - 1;
   const out = (ceilMode ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
   if (span < 0 || out <= 0)

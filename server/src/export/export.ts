@@ -7,6 +7,7 @@
 // `op "X"`) is an error entry with its line, never an exception. Pure.
 import type { Analysis, Layer } from '../analysis/analyze';
 import type { Value } from '../analysis/values';
+import { samePadding } from '../analysis/ops';
 import { FLOAT, INT64, type AttrValue, type OnnxModel, type OnnxNode, type TensorInfo, type ValueInfo } from '../onnx/model';
 import { encodeModel } from '../onnx/write';
 
@@ -60,10 +61,10 @@ const pair = (v: Value | undefined, dflt: number): [number, number] =>
 const num = (v: Value | undefined, dflt: number): number => (typeof v === 'number' ? v : dflt);
 const prod = (s: number[]): number => s.reduce((p, d) => p * d, 1);
 
-/** Padding along one axis as [begin, end]: `same` as the engine computes it (ops.ts windowOut), the odd pixel at the end. */
+/** Padding along one axis as [begin, end]: `same` as the engine computes it (ops.ts samePadding), the odd pixel at the end. */
 function padsOf(v: Value | undefined, size: [number, number], k: [number, number], s: [number, number], d: [number, number]): number[] {
   if (v === 'same') {
-    const total = [0, 1].map((i) => Math.max((Math.ceil(size[i] / s[i]) - 1) * s[i] + d[i] * (k[i] - 1) + 1 - size[i], 0));
+    const total = [0, 1].map((i) => samePadding(size[i], k[i], s[i], d[i]));
     return [Math.floor(total[0] / 2), Math.floor(total[1] / 2), total[0] - Math.floor(total[0] / 2), total[1] - Math.floor(total[1] / 2)];
   }
   const [ph, pw] = v === 'valid' ? [0, 0] : pair(v, 0);
