@@ -2,6 +2,7 @@
 import { commonOptions, dimFlags, parseFlags, UsageError, wholeFlag } from './flags';
 import { measureFile, MeasureError } from '../measure/measure';
 import { measureTable } from '../measure/report';
+import { ORT_VERSION } from '../measure/runtime';
 import type { Io } from './main';
 
 export const MEASURE_USAGE = `usage: netcost measure MODEL.onnx|FILE.net [options]
@@ -27,7 +28,7 @@ options:
                          (stages: analyze, export, load, warmup, run, profile, map, done)
   -h, --help             this help
 
-ONNX Runtime is optional: npm install onnxruntime-node@1.30.0 --onnxruntime-node-install=skip next to
+ONNX Runtime is optional: npm install onnxruntime-node@${ORT_VERSION} --onnxruntime-node-install=skip next to
 netcost, or set NETCOST_ONNXRUNTIME to its package directory (NETCOST_ONNXRUNTIME=none: never load it).
 
 exit codes: 0 measured, 1 the file has errors (or a layer cannot be exported), 2 usage or I/O error,

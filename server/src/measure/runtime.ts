@@ -11,12 +11,13 @@
 import { createRequire } from 'node:module';
 import { delimiter, join, resolve } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
+import { devDependencies } from '../../../package.json';
 
 export type OrtModule = typeof Ort;
 
 export const ORT_PACKAGE = 'onnxruntime-node';
-/** the version netcost is tested with (package.json's devDependency) */
-export const ORT_VERSION = '1.30.0';
+/** the version netcost is tested with: package.json's devDependency, the one pin */
+export const ORT_VERSION: string = devDependencies[ORT_PACKAGE];
 
 /** How to get it, for the message of a missing runtime. */
 export const INSTALL_HINT = [
